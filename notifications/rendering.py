@@ -1,0 +1,102 @@
+"""Rendering an email of a given kind in Dutch (``nl``) or English (``en``).
+
+Every kind has three templates under ``templates/<locale>/``: ``<kind>.subject.txt``,
+``<kind>.txt`` and ``<kind>.html`` (the HTML extends ``_base.html``). Variables are
+strict: a missing one raises :class:`jinja2.UndefinedError` instead of rendering a hole.
+Text the caller passes (names, reasons, prompts) is plain text: the HTML templates
+escape it, so nothing a person typed becomes markup.
+
+The context each kind receives
+------------------------------
+``confirmation``
+    name, event_title, confirm_url, expires_days (int)
+``introduction``
+    recipient: {name, role_label, organisation, region_label};
+    partners: list of {name, role_label, organisation, region_label, email,
+    meeting_preference_label} (one partner, or two for a trio);
+    reasons: list[str] (why they were matched, plain sentences, already localised);
+    prompts: list[str] (two or three conversation prompts, already localised);
+    meeting_hint: str (e.g. "Jullie werken allebei in Rotterdam: spreek gerust af op
+    locatie."); pause_url, unsubscribe_url
+``nudge_met``
+    name, partner_names: list[str], answer_urls: {met, not_yet, rematch},
+    pause_url, unsubscribe_url
+``feedback_request``
+    name, partner_names: list[str], rating_urls: {1: url, ..., 5: url},
+    answer_urls: {met, not_yet, rematch}, pause_url, unsubscribe_url
+``dead_letter_digest``
+    name, messages: list of {kind, recipient, attempts (int), last_error,
+    created_at (aware datetime or str)}, admin_url
+
+Mappings may be dicts or objects with those attributes (Jinja looks up both).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+KINDS = ("confirmation", "introduction", "nudge_met", "feedback_request", "dead_letter_digest")
+LOCALES = ("nl", "en")
+
+_AND = {"nl": "en", "en": "and"}
+_DATETIME_FORMAT = {"nl": "%d-%m-%Y %H:%M", "en": "%Y-%m-%d %H:%M"}
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    subject: str
+    text: str
+    html: str
+
+
+def join_names(names: Iterable[str], locale: str) -> str:
+    """``"Ruud"``, ``"Ruud en Ümit"``, ``"Ruud, Ümit en Fatima"``."""
+    names = list(names)
+    if len(names) <= 1:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} {_AND[locale]} {names[-1]}"
+
+
+def format_datetime(value: datetime | str, locale: str) -> str:
+    if isinstance(value, datetime):
+        return value.strftime(_DATETIME_FORMAT[locale])
+    return value
+
+
+_environment = Environment(
+    loader=PackageLoader("notifications", "templates"),
+    autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+_environment.filters["join_names"] = join_names
+_environment.filters["datetime"] = format_datetime
+
+
+def render_email(kind: str, locale: str, context: Mapping[str, Any]) -> RenderedEmail:
+    """Subject (one line), plain text and HTML for ``kind`` in ``locale``."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown email kind {kind!r} (known: {', '.join(KINDS)})")
+    if locale not in LOCALES:
+        raise ValueError(f"unknown locale {locale!r} (known: {', '.join(LOCALES)})")
+    values = {**context, "locale": locale}
+
+    def render(suffix: str) -> str:
+        return _environment.get_template(f"{locale}/{kind}.{suffix}").render(values)
+
+    subject = " ".join(render("subject.txt").split())
+    text = "\n".join(line.rstrip() for line in render("txt").strip().split("\n"))
+    return RenderedEmail(
+        subject=subject,
+        text=_BLANK_LINES.sub("\n\n", text) + "\n",
+        html=render("html"),
+    )

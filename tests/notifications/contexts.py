@@ -1,0 +1,92 @@
+"""Realistic contexts for every email kind, shared by the tests and the benchmark."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+BASE = "https://peernet.example.nl"
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+
+def answer_urls(token: str) -> dict[str, str]:
+    return {answer: f"{BASE}/a/{token}/{answer}" for answer in ("met", "not_yet", "rematch")}
+
+
+def context_for(kind: str) -> dict[str, Any]:
+    subscription = {"pause_url": f"{BASE}/pause/t0k3n", "unsubscribe_url": f"{BASE}/u/t0k3n"}
+    if kind == "confirmation":
+        return {
+            "name": "Ümit Çelik",
+            "event_title": "Omgaan met Extreme Idealen – Rotterdam",
+            "confirm_url": f"{BASE}/confirm/abc123",
+            "expires_days": 7,
+        }
+    if kind == "introduction":
+        return {
+            "recipient": {
+                "name": "Fatima Zahra El Amrani",
+                "role_label": "Jongerenwerker",
+                "organisation": "Stichting Jong Rotterdam",
+                "region_label": "Rotterdam",
+            },
+            "partners": [
+                {
+                    "name": "Ruud van 't Hoff",
+                    "role_label": "Wijkagent",
+                    "organisation": "Politie Eenheid Rotterdam",
+                    "region_label": "Rotterdam",
+                    "email": "ruud.vanthoff@example.nl",
+                    "meeting_preference_label": "Op locatie of online",
+                },
+            ],
+            "reasons": [
+                "Ruud weet veel van signaleren en duiden; jij wilt daar meer over leren.",
+                "Jullie werken in dezelfde regio, in verschillende vakgebieden.",
+            ],
+            "prompts": [
+                "Beschrijf een casus feitelijk en anoniem.",
+                "Welke signalen pleiten hier juist tégen radicalisering?",
+                "Hoe ver reikt jouw rol, en wie zou je erbij halen?",
+            ],
+            "meeting_hint": "Jullie werken allebei in Rotterdam: op locatie afspreken kan.",
+            **subscription,
+        }
+    if kind == "nudge_met":
+        return {
+            "name": "Ruud van 't Hoff",
+            "partner_names": ["Fatima Zahra El Amrani"],
+            "answer_urls": answer_urls("n1"),
+            **subscription,
+        }
+    if kind == "feedback_request":
+        return {
+            "name": "محمد",
+            "partner_names": ["Ümit Çelik", "Ruud van 't Hoff"],
+            "rating_urls": {score: f"{BASE}/r/f1/{score}" for score in range(1, 6)},
+            "answer_urls": answer_urls("f1"),
+            **subscription,
+        }
+    if kind == "dead_letter_digest":
+        return {
+            "name": "Coördinator Noord",
+            "messages": [
+                {
+                    "kind": "introduction",
+                    "recipient": "ruud.vanthoff@example.nl",
+                    "attempts": 12,
+                    "last_error": "451 4.7.1 try later",
+                    "created_at": datetime(2025, 3, 30, 1, 30, tzinfo=AMSTERDAM),
+                },
+                {
+                    "kind": "nudge_met",
+                    "recipient": "u.celik@example.nl",
+                    "attempts": 1,
+                    "last_error": "connect: SMTPConnectError: connection refused",
+                    "created_at": "2025-03-31 09:00",
+                },
+            ],
+            "admin_url": f"{BASE}/admin/outbox",
+        }
+    raise ValueError(kind)
