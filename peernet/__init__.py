@@ -1,0 +1,1 @@
+"""peernet: turns one training afternoon into a lasting cross-disciplinary peer network."""

@@ -1,0 +1,39 @@
+"""The JSON API for sign-ups: the same service as the form, for integrations."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from peernet.attendees import service
+from peernet.attendees.schemas import parse_signup
+from peernet.errors import FieldErrors, PeernetError
+from peernet.web.rendering import settings_of
+
+
+class UnsupportedMediaType(PeernetError):
+    status_code = 415
+    code = "unsupported_media_type"
+
+
+async def json_body(request: Request) -> dict[str, Any]:
+    if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+        raise UnsupportedMediaType("send the body as application/json")
+    try:
+        body = json.loads(await request.body())
+    except (ValueError, UnicodeDecodeError):
+        raise FieldErrors({"body": "invalid_json"}) from None
+    if not isinstance(body, dict):
+        raise FieldErrors({"body": "not_an_object"})
+    return body
+
+
+async def create_signup(request: Request) -> JSONResponse:
+    signup = parse_signup(await json_body(request))
+    receipt = await service.sign_up(
+        settings_of(request), request.path_params["slug"], signup, channel="api"
+    )
+    return JSONResponse({"status": "pending_confirmation", "email": receipt.email}, status_code=202)

@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class AttendeeStatus(StrEnum):
+    PENDING = "pending"  # signed up, email address not yet confirmed
+    ACTIVE = "active"
+    PAUSED = "paused"
+    LEFT = "left"
+
+
+class Attendee(Model):
+    """A professional in the peer network."""
+
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=120)
+    email = fields.CharField(max_length=254)
+    # Lower-cased address: one attendee per mailbox, whatever case it was typed in.
+    email_normalized = fields.CharField(max_length=254, unique=True)
+    organisation = fields.CharField(max_length=160)
+    role = fields.CharField(max_length=64)
+    region = fields.CharField(max_length=64)
+    expertise: fields.Field[Any] = fields.JSONField(default=list)
+    gaps: fields.Field[Any] = fields.JSONField(default=list)
+    languages: fields.Field[Any] = fields.JSONField(default=list)
+    meeting_preference = fields.CharField(max_length=16)
+    locale = fields.CharField(max_length=5, default="nl")
+    status = fields.CharEnumField(AttendeeStatus, max_length=16, default=AttendeeStatus.PENDING)
+    paused_until = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField()
+    updated_at = fields.DatetimeField()
+    confirmed_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "attendee"
+
+
+class Attendance(Model):
+    """That an attendee was at an event (and signed up through it)."""
+
+    id = fields.IntField(primary_key=True)
+    attendee: fields.ForeignKeyRelation[Attendee] = fields.ForeignKeyField(
+        "peernet.Attendee", related_name="attendances", on_delete=fields.CASCADE
+    )
+    event: fields.ForeignKeyRelation[Any] = fields.ForeignKeyField(
+        "peernet.Event", related_name="attendances", on_delete=fields.CASCADE
+    )
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "attendance"
+        unique_together = (("attendee", "event"),)
+
+
+class Signup(Model):
+    """One submitted sign-up, applied to its attendee only once the emailed link is confirmed."""
+
+    id = fields.IntField(primary_key=True)
+    attendee: fields.ForeignKeyRelation[Attendee] = fields.ForeignKeyField(
+        "peernet.Attendee", related_name="signups", on_delete=fields.CASCADE
+    )
+    event: fields.ForeignKeyRelation[Any] = fields.ForeignKeyField(
+        "peernet.Event", related_name="signups", on_delete=fields.CASCADE
+    )
+    details: fields.Field[Any] = fields.JSONField()
+    channel = fields.CharField(max_length=16)  # "form" or "api"
+    consent_version = fields.CharField(max_length=32)
+    locale = fields.CharField(max_length=5)
+    # SHA-256 of the emailed token: the token itself is never stored.
+    token_hash = fields.CharField(max_length=64, unique=True)
+    created_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField()
+    confirmed_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "signup"
+
+
+class Consent(Model):
+    """What an attendee consented to, under which text version, when and through which form."""
+
+    id = fields.IntField(primary_key=True)
+    attendee: fields.ForeignKeyRelation[Attendee] = fields.ForeignKeyField(
+        "peernet.Attendee", related_name="consents", on_delete=fields.CASCADE
+    )
+    purpose = fields.CharField(max_length=40)
+    text_version = fields.CharField(max_length=32)
+    locale = fields.CharField(max_length=5)
+    channel = fields.CharField(max_length=80)  # e.g. "form:/join/demo"
+    signup: fields.ForeignKeyNullableRelation[Signup] = fields.ForeignKeyField(
+        "peernet.Signup", related_name="consents", null=True, on_delete=fields.SET_NULL
+    )
+    given_at = fields.DatetimeField()
+    confirmed_at = fields.DatetimeField()
+    withdrawn_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "consent"

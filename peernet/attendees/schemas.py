@@ -1,0 +1,137 @@
+"""The sign-up input, defined once for the HTML form, the JSON API and the OpenAPI document."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    ValidationError,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from peernet.errors import FieldErrors
+from peernet.taxonomy.service import get_taxonomy
+
+MAX_THEMES = 5
+# Anything that could end a header line or hide in one: CR, LF, NUL, the Unicode line and
+# paragraph separators, NEL and other control characters.
+_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]")
+
+
+def _clean_text(value: str) -> str:
+    value = unicodedata.normalize("NFC", value).strip()
+    if _FORBIDDEN.search(value):
+        raise PydanticCustomError(
+            "invalid_characters", "must be a single line without control characters"
+        )
+    return value
+
+
+def _known(group: str) -> Any:
+    def check(value: str) -> str:
+        if value not in getattr(get_taxonomy(), group):
+            raise PydanticCustomError("unknown_choice", "is not a known choice")
+        return value
+
+    return check
+
+
+def _unique_known_themes(values: list[str]) -> list[str]:
+    themes = get_taxonomy().themes
+    if any(v not in themes for v in values):
+        raise PydanticCustomError("unknown_choice", "contains an unknown theme")
+    return list(dict.fromkeys(values))
+
+
+def _known_languages(values: list[str]) -> list[str]:
+    languages = get_taxonomy().languages
+    if any(v not in languages for v in values):
+        raise PydanticCustomError("unknown_choice", "contains an unknown language")
+    return list(dict.fromkeys(values))
+
+
+SingleLine = Annotated[str, AfterValidator(_clean_text)]
+Themes = Annotated[
+    list[str], Field(min_length=1, max_length=MAX_THEMES), AfterValidator(_unique_known_themes)
+]
+
+
+class SignupIn(BaseModel):
+    """A sign-up for the peer network after an event."""
+
+    model_config = ConfigDict(extra="forbid", str_max_length=254)
+
+    name: Annotated[SingleLine, Field(min_length=1, max_length=120)]
+    email: Annotated[EmailStr, Field(max_length=254)]
+    organisation: Annotated[SingleLine, Field(min_length=1, max_length=160)]
+    role: Annotated[str, AfterValidator(_known("roles"))]
+    region: Annotated[str, AfterValidator(_known("regions"))]
+    expertise: Themes
+    gaps: Themes
+    languages: Annotated[
+        list[str], Field(min_length=1, max_length=11), AfterValidator(_known_languages)
+    ]
+    meeting_preference: Literal["in_person", "online", "either"]
+    consent: bool
+    locale: Literal["nl", "en"] = "nl"
+
+    @model_validator(mode="after")
+    def _check_combinations(self) -> SignupIn:
+        if not self.consent:
+            raise PydanticCustomError("consent_required", "consent is required to be matched")
+        if set(self.expertise) & set(self.gaps):
+            raise PydanticCustomError("theme_in_both", "a theme cannot be both expertise and a gap")
+        return self
+
+    def details(self) -> dict[str, Any]:
+        """What is stored on the attendee once the sign-up is confirmed."""
+        return self.model_dump(exclude={"consent"})
+
+
+# Model-level errors belong to a field all the same, so that the form can show them there.
+_MODEL_ERROR_FIELDS = {"consent_required": "consent", "theme_in_both": "gaps"}
+_PYDANTIC_CODES = {
+    "missing": "required",
+    "string_too_short": "required",
+    "string_too_long": "too_long",
+    "string_pattern_mismatch": "invalid",
+    "too_short": "required",
+    "too_long": "too_many",
+    "value_error": "invalid_email",
+    "literal_error": "unknown_choice",
+    "bool_parsing": "invalid",
+    "bool_type": "invalid",
+    "string_type": "invalid",
+    "list_type": "invalid",
+    "extra_forbidden": "unknown_field",
+}
+
+
+def parse_signup(data: dict[str, Any]) -> SignupIn:
+    """Validate raw input; raise :class:`FieldErrors` naming each bad field."""
+    try:
+        return SignupIn.model_validate(data)
+    except ValidationError as exc:
+        errors: dict[str, str] = {}
+        for error in exc.errors():
+            kind = error["type"]
+            loc = error["loc"]
+            field = str(loc[0]) if loc else _MODEL_ERROR_FIELDS.get(kind, "__all__")
+            code = (
+                kind
+                if kind
+                in ("invalid_characters", "unknown_choice", "consent_required", "theme_in_both")
+                else _PYDANTIC_CODES.get(kind, "invalid")
+            )
+            if code == "too_many" and not isinstance(error.get("input"), list):
+                code = "too_long"
+            errors.setdefault(field, code)
+        raise FieldErrors(errors) from None

@@ -1,0 +1,173 @@
+"""Sign-up with double opt-in: a :class:`Signup` waits until its emailed link is used."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from notifications import Address
+from peernet import clock
+from peernet.attendees.models import Attendance, Attendee, AttendeeStatus, Consent, Signup
+from peernet.attendees.schemas import SignupIn
+from peernet.errors import PeernetError
+from peernet.events.service import get_open_event
+from peernet.outbox.service import enqueue
+from peernet.settings import Settings
+
+CONFIRMATION_VALID_FOR = timedelta(days=7)
+CONSENT_PURPOSE = "matching_and_email"
+CONSENT_VERSION = "2026-11-1"
+# secrets.token_urlsafe(32): 256 bits, 43 URL-safe characters.
+_TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{43}$")
+
+
+class TokenInvalid(PeernetError):
+    status_code = 404
+    code = "token_invalid"
+
+
+class TokenUsed(PeernetError):
+    status_code = 409
+    code = "token_used"
+
+
+class TokenExpired(PeernetError):
+    status_code = 410
+    code = "token_expired"
+
+
+@dataclass(frozen=True)
+class SignupReceipt:
+    """What the sign-up page may show: the same whether or not the address was known."""
+
+    email: str
+    locale: str
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("ascii")).hexdigest()
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def confirm_url(settings: Settings, token: str) -> str:
+    return f"{settings.base_url}/confirm/{token}"
+
+
+async def sign_up(
+    settings: Settings, event_slug: str, data: SignupIn, *, channel: str
+) -> SignupReceipt:
+    event = await get_open_event(event_slug)
+    for attempt in range(2):
+        try:
+            return await _store_signup(settings, event.id, event.title, data, channel=channel)
+        except IntegrityError:
+            # Someone signed up with the same new address at the same moment: the second
+            # attempt finds that attendee and attaches this sign-up to it.
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
+
+
+async def _store_signup(
+    settings: Settings, event_id: int, event_title: str, data: SignupIn, *, channel: str
+) -> SignupReceipt:
+    now = clock.now()
+    token = secrets.token_urlsafe(32)
+    details = data.details()
+    async with in_transaction():
+        attendee = await Attendee.get_or_none(email_normalized=normalize_email(data.email))
+        if attendee is None:
+            attendee = await Attendee.create(
+                **details,
+                email_normalized=normalize_email(data.email),
+                status=AttendeeStatus.PENDING,
+                created_at=now,
+                updated_at=now,
+            )
+        signup = await Signup.create(
+            attendee=attendee,
+            event_id=event_id,
+            details=details,
+            channel=channel,
+            consent_version=CONSENT_VERSION,
+            locale=data.locale,
+            token_hash=hash_token(token),
+            created_at=now,
+            expires_at=now + CONFIRMATION_VALID_FOR,
+        )
+        # Addressed to the address typed in this sign-up: only its owner can confirm it.
+        await enqueue(
+            settings,
+            key=f"confirmation:{signup.id}",
+            kind="confirmation",
+            locale=data.locale,
+            recipient=Address(name=data.name, email=data.email),
+            context={
+                "name": data.name,
+                "event_title": event_title,
+                "confirm_url": confirm_url(settings, token),
+                "expires_days": CONFIRMATION_VALID_FOR.days,
+            },
+        )
+    return SignupReceipt(email=data.email, locale=data.locale)
+
+
+async def find_signup(token: str) -> Signup:
+    """The sign-up a confirmation link belongs to, if it can still be confirmed."""
+    if not _TOKEN_SHAPE.match(token):
+        raise TokenInvalid("the confirmation link is malformed")
+    signup = await Signup.get_or_none(token_hash=hash_token(token))
+    if signup is None:
+        raise TokenInvalid("the confirmation link is unknown")
+    if signup.confirmed_at is not None:
+        raise TokenUsed("the confirmation link was already used")
+    if clock.now() >= signup.expires_at:
+        raise TokenExpired("the confirmation link has expired")
+    return signup
+
+
+async def confirm_signup(token: str) -> Attendee:
+    """Apply a sign-up to its attendee, make them active and record their consent."""
+    signup = await find_signup(token)
+    now = clock.now()
+    async with in_transaction():
+        # The conditional update is the lock: of two simultaneous confirmations one wins.
+        claimed = await Signup.filter(id=signup.id, confirmed_at__isnull=True).update(
+            confirmed_at=now
+        )
+        if not claimed:
+            raise TokenUsed("the confirmation link was already used")
+        attendee = await Attendee.get(id=signup.attendee_id)  # type: ignore[attr-defined]
+        for field, value in signup.details.items():
+            setattr(attendee, field, value)
+        attendee.email_normalized = normalize_email(attendee.email)
+        attendee.status = AttendeeStatus.ACTIVE
+        attendee.paused_until = None
+        attendee.updated_at = now
+        attendee.confirmed_at = attendee.confirmed_at or now
+        await attendee.save()
+        await Attendance.get_or_create(
+            attendee=attendee,
+            event_id=signup.event_id,  # type: ignore[attr-defined]
+            defaults={"created_at": now},
+        )
+        await Consent.create(
+            attendee=attendee,
+            purpose=CONSENT_PURPOSE,
+            text_version=signup.consent_version,
+            locale=signup.locale,
+            channel=f"{signup.channel}:{signup.event_id}",  # type: ignore[attr-defined]
+            signup=signup,
+            given_at=signup.created_at,
+            confirmed_at=now,
+        )
+    return attendee

@@ -1,0 +1,64 @@
+"""The Tortoise ORM configuration, built from settings, and database start/stop."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tortoise import Tortoise, connections
+from tortoise.migrations.api import migrate
+
+from peernet.settings import Settings
+
+MODEL_MODULES = [
+    "peernet.events.models",
+    "peernet.attendees.models",
+    "peernet.outbox.models",
+]
+
+
+def _db_url(url: str) -> str:
+    # Heroku-style "postgres://" and SQLAlchemy-style "postgresql://" both mean asyncpg here.
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "asyncpg://" + url[len(prefix) :]
+    return url
+
+
+def tortoise_config(settings: Settings) -> dict[str, Any]:
+    return {
+        "connections": {"default": _db_url(settings.database_url)},
+        "apps": {
+            "peernet": {
+                "models": MODEL_MODULES,
+                "default_connection": "default",
+                "migrations": "peernet.migrations",
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+async def init_db(settings: Settings, *, shared_across_tasks: bool = False) -> None:
+    """Connect. ``shared_across_tasks`` is for the web app, whose lifespan runs in another
+    task than the requests: Tortoise keeps its context in a context variable otherwise."""
+    await Tortoise.init(
+        config=tortoise_config(settings), _enable_global_fallback=shared_across_tasks
+    )
+
+
+async def close_db() -> None:
+    await connections.close_all()
+
+
+async def migrate_db(settings: Settings) -> None:
+    """Apply every committed migration that the database has not seen yet."""
+    await migrate(config=tortoise_config(settings))
+
+
+async def database_is_reachable() -> bool:
+    try:
+        await connections.get("default").execute_query("SELECT 1")
+    except Exception:  # any driver error means "not reachable" for /healthz
+        return False
+    return True

@@ -1,0 +1,282 @@
+"""A demo event and a realistic, seeded population of confirmed attendees.
+
+Running it twice changes nothing: the population is generated from a fixed seed and each
+attendee is keyed on their email address.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+
+from tortoise.transactions import in_transaction
+
+from peernet import clock
+from peernet.attendees.models import Attendance, Attendee, AttendeeStatus, Consent
+from peernet.attendees.service import CONSENT_PURPOSE, CONSENT_VERSION, normalize_email
+from peernet.events.models import Event
+from peernet.taxonomy.service import get_taxonomy
+
+DEMO_SLUG = "demo"
+SEED = 20261128
+
+FIRST_NAMES = [
+    "Anouk",
+    "Bram",
+    "Daan",
+    "Eva",
+    "Fleur",
+    "Joris",
+    "Lieke",
+    "Maarten",
+    "Noor",
+    "Ruud",
+    "Sanne",
+    "Thijs",
+    "Wouter",
+    "Yara",
+    "Mohammed",
+    "Fatima",
+    "Yusuf",
+    "Khadija",
+    "Ümit",
+    "Elif",
+    "Mehmet",
+    "Zeynep",
+    "Aïcha",
+    "Saïd",
+    "Priya",
+    "Rajesh",
+    "Chantal",
+    "Dewi",
+    "Gerrit",
+    "Hanneke",
+    "Ilse",
+    "Jeroen",
+    "Kübra",
+    "Latifa",
+    "Mirjam",
+    "Nadia",
+    "Orhan",
+    "Petra",
+    "Rachid",
+    "Sevda",
+    "Tom",
+    "Valerie",
+    "Wim",
+    "Zoë",
+    "Amal",
+    "Björn",
+    "Céline",
+]
+LAST_NAMES = [
+    "de Vries",
+    "Jansen",
+    "van den Berg",
+    "Bakker",
+    "Visser",
+    "Smit",
+    "Meijer",
+    "de Boer",
+    "Mulder",
+    "de Groot",
+    "Bos",
+    "Vos",
+    "Peters",
+    "Hendriks",
+    "van Dijk",
+    "El Amrani",
+    "Bouzid",
+    "Yılmaz",
+    "Kaya",
+    "Demir",
+    "Çelik",
+    "Öztürk",
+    "Benali",
+    "Haddou",
+    "van 't Hoff",
+    "Ramdin",
+    "Koster",
+    "Prins",
+    "Huisman",
+    "Kuipers",
+    "Dekker",
+    "Brouwer",
+]
+ORGANISATIONS = {
+    "police_enforcement": ["Politie {region}", "Gemeente {place} – Handhaving"],
+    "youth_social_work": ["Welzijn {place}", "Jongerenwerk {place}", "Sociaal Wijkteam {place}"],
+    "education": ["{place} College", "ROC {place}", "Scholengemeenschap {place}"],
+    "care": ["Jeugdzorg {region}", "GGZ {region}", "Reclassering Nederland"],
+    "municipality_policy": ["Gemeente {place}", "Zorg- en Veiligheidshuis {region}"],
+    "community": [
+        "Moskee-vereniging {place}",
+        "Sportvereniging {place}",
+        "Cultureel Centrum {place}",
+    ],
+}
+# What each discipline tends to know well; their gaps lean towards the rest.
+STRENGTHS = {
+    "police_enforcement": [
+        "signalling_assessment",
+        "escalation_referral",
+        "case_conference",
+        "right_wing_extremism",
+        "islamist_extremism",
+    ],
+    "youth_social_work": [
+        "conversation_skills",
+        "triggers_breeding_ground",
+        "family_approach",
+        "online_radicalisation",
+        "intercultural_religious_literacy",
+    ],
+    "education": [
+        "polarisation",
+        "pedagogical_boundaries",
+        "conversation_skills",
+        "online_radicalisation",
+        "professional_resilience",
+    ],
+    "care": [
+        "family_approach",
+        "professional_resilience",
+        "triggers_breeding_ground",
+        "information_sharing_privacy",
+        "case_conference",
+    ],
+    "municipality_policy": [
+        "local_policy_network",
+        "cross_domain_cooperation",
+        "information_sharing_privacy",
+        "organisational_embedding",
+        "escalation_referral",
+    ],
+    "community": [
+        "intercultural_religious_literacy",
+        "islamist_extremism",
+        "family_approach",
+        "conversation_skills",
+        "polarisation",
+    ],
+}
+REGION_WEIGHTS = {
+    "noord_nederland": 8,
+    "oost_nederland": 14,
+    "midden_nederland": 12,
+    "noord_holland": 8,
+    "amsterdam": 11,
+    "den_haag": 11,
+    "rotterdam": 12,
+    "zeeland_west_brabant": 9,
+    "oost_brabant": 8,
+    "limburg": 7,
+}
+
+
+def demo_population(size: int = 320) -> list[dict[str, object]]:
+    rng = random.Random(SEED)
+    taxonomy = get_taxonomy()
+    roles = list(taxonomy.roles.values())
+    themes = list(taxonomy.themes)
+    regions = list(REGION_WEIGHTS)
+    people: list[dict[str, object]] = []
+    for number in range(size):
+        role = roles[number % len(roles)] if number < len(roles) * 2 else rng.choice(roles)
+        discipline = role.discipline
+        region = rng.choices(regions, weights=[REGION_WEIGHTS[r] for r in regions])[0]
+        place = rng.choice(taxonomy.regions[region].places)
+        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+        strengths = STRENGTHS[discipline]
+        expertise = rng.sample(strengths, rng.randint(2, 4))
+        if rng.random() < 0.4:
+            extra = rng.choice(themes)
+            if extra not in expertise:
+                expertise.append(extra)
+        others = [t for t in themes if t not in expertise and t not in strengths]
+        gaps = rng.sample(others, rng.randint(2, 4))
+        languages = ["nl"]
+        for language, share in (("en", 0.6), ("ar", 0.08), ("tr", 0.08), ("ber", 0.04)):
+            if rng.random() < share:
+                languages.append(language)
+        if number % 50 == 49:
+            languages = ["en"]  # a few international colleagues
+        local = f"{first}.{last}".lower().replace(" ", "").replace("'", "")
+        people.append(
+            {
+                "name": f"{first} {last}",
+                "email": f"{local}.{number:03d}@example.org",
+                "organisation": rng.choice(ORGANISATIONS[discipline]).format(
+                    region=taxonomy.regions[region].labels["nl"], place=place
+                ),
+                "role": role.key,
+                "region": region,
+                "expertise": expertise,
+                "gaps": gaps,
+                "languages": languages,
+                "meeting_preference": rng.choices(
+                    ["either", "in_person", "online"], weights=[6, 2, 2]
+                )[0],
+                "locale": "en" if languages == ["en"] else "nl",
+            }
+        )
+    return people
+
+
+async def load_demo_data(size: int = 320) -> tuple[int, int]:
+    """Create the demo event and population; returns (attendees created, attendees present)."""
+    now = clock.now()
+    async with in_transaction():
+        event, _ = await Event.get_or_create(
+            slug=DEMO_SLUG,
+            defaults={
+                "title": "Terugkomdag Omgaan met Extreme Idealen",
+                "date": date(2026, 11, 12),
+                "place": "Utrecht",
+                "organiser": "peernet demo",
+                "is_open": True,
+                "created_at": now,
+            },
+        )
+        people = demo_population(size)
+        known: set[str] = {
+            str(email)
+            for email in await Attendee.filter(
+                email_normalized__in=[normalize_email(str(p["email"])) for p in people]
+            ).values_list("email_normalized", flat=True)
+        }
+        new = [p for p in people if normalize_email(str(p["email"])) not in known]
+        await Attendee.bulk_create(
+            [
+                Attendee(
+                    **person,
+                    email_normalized=normalize_email(str(person["email"])),
+                    status=AttendeeStatus.ACTIVE,
+                    created_at=now,
+                    updated_at=now,
+                    confirmed_at=now,
+                )
+                for person in new
+            ]
+        )
+        created = await Attendee.filter(
+            email_normalized__in=[normalize_email(str(p["email"])) for p in new]
+        )
+        await Attendance.bulk_create(
+            [Attendance(attendee=a, event=event, created_at=now) for a in created]
+        )
+        await Consent.bulk_create(
+            [
+                Consent(
+                    attendee=a,
+                    purpose=CONSENT_PURPOSE,
+                    text_version=CONSENT_VERSION,
+                    locale=a.locale,
+                    channel=f"demo:{event.id}",
+                    given_at=now,
+                    confirmed_at=now,
+                )
+                for a in created
+            ]
+        )
+    return len(new), len(people)

@@ -1,0 +1,171 @@
+"""Sending what the outbox holds: claim a batch under a lease, deliver, record each result.
+
+Delivery is at least once. A row is claimed (status ``sending``, a lease until
+``lease_expires_at``) before it is sent and marked ``sent`` only after the server accepted
+it; if the worker dies in between, the lease runs out and another pass sends it again.
+So duplicates are bounded by what was in flight, and nothing is lost.
+
+On PostgreSQL, claiming uses ``SELECT ... FOR UPDATE SKIP LOCKED`` so that several workers
+share the work without waiting on each other or taking the same rows. On SQLite, run one
+worker.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from tortoise import connections
+from tortoise.expressions import F, Q
+from tortoise.transactions import in_transaction
+
+from notifications import Address, DeliveryResult, DeliveryStatus, Transport, build_message
+from peernet import clock
+from peernet.outbox.models import OutboxMessage, OutboxStatus
+from peernet.outbox.service import sender_address
+from peernet.settings import Settings
+
+logger = logging.getLogger("peernet.outbox")
+
+LEASE = timedelta(minutes=5)
+BATCH_SIZE = 100
+FIRST_RETRY = timedelta(minutes=1)
+LONGEST_RETRY = timedelta(hours=4)
+
+
+@dataclass
+class DispatchReport:
+    claimed: int = 0
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    dead: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def retry_delay(attempt: int, rng: random.Random | None = None) -> timedelta:
+    """Exponential backoff with jitter: 1, 2, 4, ... minutes up to 4 hours, each
+    scaled by a random factor in [0.5, 1.0) so that retries of a failed batch spread out."""
+    nominal: timedelta = min(FIRST_RETRY * 2 ** max(attempt - 1, 0), LONGEST_RETRY)
+    factor = 0.5 + (rng or random).random() / 2
+    return nominal * factor
+
+
+def _supports_skip_locked() -> bool:
+    dialect: str = connections.get("default").capabilities.dialect
+    return dialect == "postgres"
+
+
+async def claim_batch(limit: int = BATCH_SIZE, *, lease: timedelta = LEASE) -> list[OutboxMessage]:
+    """Take up to ``limit`` due messages (or ones whose lease ran out) for this worker."""
+    now = clock.now()
+    due = Q(status=OutboxStatus.PENDING, next_attempt_at__lte=now) | Q(
+        status=OutboxStatus.SENDING, lease_expires_at__lte=now
+    )
+    async with in_transaction():
+        query = OutboxMessage.filter(due).order_by("next_attempt_at", "id").limit(limit)
+        if _supports_skip_locked():
+            query = query.select_for_update(skip_locked=True)
+        rows = await query
+        if not rows:
+            return []
+        ids = [row.id for row in rows]
+        # The status condition keeps a claim exclusive on SQLite too, where the
+        # transaction, not a row lock, is what serialises two passes.
+        await OutboxMessage.filter(id__in=ids).update(
+            status=OutboxStatus.SENDING,
+            lease_expires_at=now + lease,
+            attempts=F("attempts") + 1,
+        )
+    for row in rows:
+        row.attempts += 1
+    return rows
+
+
+def _as_email(row: OutboxMessage, settings: Settings):  # type: ignore[no-untyped-def]
+    return build_message(
+        sender=sender_address(settings),
+        recipient=Address(name=row.recipient_name, email=row.recipient_email),
+        subject=row.subject,
+        text=row.text,
+        html=row.html or None,
+        message_id=row.message_id,
+        date=row.created_at,
+        list_unsubscribe_url=row.headers.get("List-Unsubscribe"),
+    )
+
+
+async def _record(
+    row: OutboxMessage, result: DeliveryResult, report: DispatchReport, now: datetime
+) -> None:
+    if result.status is DeliveryStatus.SENT:
+        await OutboxMessage.filter(id=row.id).update(
+            status=OutboxStatus.SENT, sent_at=now, lease_expires_at=None, last_error=""
+        )
+        report.sent += 1
+    elif result.status is DeliveryStatus.PERMANENT:
+        await OutboxMessage.filter(id=row.id).update(
+            status=OutboxStatus.FAILED, lease_expires_at=None, last_error=result.detail[:2000]
+        )
+        report.failed += 1
+    else:
+        next_attempt = now + retry_delay(row.attempts)
+        if next_attempt >= row.deadline_at:
+            await OutboxMessage.filter(id=row.id).update(
+                status=OutboxStatus.DEAD, lease_expires_at=None, last_error=result.detail[:2000]
+            )
+            report.dead += 1
+        else:
+            await OutboxMessage.filter(id=row.id).update(
+                status=OutboxStatus.PENDING,
+                next_attempt_at=next_attempt,
+                lease_expires_at=None,
+                last_error=result.detail[:2000],
+            )
+            report.retrying += 1
+    if result.status is not DeliveryStatus.SENT:
+        report.errors.append(f"{row.idempotency_key}: {result.detail}")
+
+
+async def dispatch_once(
+    settings: Settings, transport: Transport, *, limit: int = BATCH_SIZE
+) -> DispatchReport:
+    """One pass: claim a batch, hand it to the transport, record every result."""
+    report = DispatchReport()
+    rows = await claim_batch(limit)
+    report.claimed = len(rows)
+    if not rows:
+        return report
+    sendable: list[OutboxMessage] = []
+    messages = []
+    for row in rows:
+        try:
+            messages.append(_as_email(row, settings))
+            sendable.append(row)
+        except ValueError as exc:  # includes HeaderInjectionError: never retried
+            await _record(
+                row, DeliveryResult(DeliveryStatus.PERMANENT, str(exc)), report, clock.now()
+            )
+    results = await transport.send(messages)
+    now = clock.now()
+    for row, result in zip(sendable, results, strict=True):
+        await _record(row, result, report, now)
+    if report.errors:
+        logger.warning("outbox: %d not sent: %s", len(report.errors), "; ".join(report.errors[:5]))
+    return report
+
+
+async def drain(
+    settings: Settings, transport: Transport, *, limit: int = BATCH_SIZE
+) -> DispatchReport:
+    """Dispatch until nothing is due (used by the worker's job and by tests)."""
+    total = DispatchReport()
+    while True:
+        report = await dispatch_once(settings, transport, limit=limit)
+        if not report.claimed:
+            return total
+        for name in ("claimed", "sent", "retrying", "failed", "dead"):
+            setattr(total, name, getattr(total, name) + getattr(report, name))
+        total.errors.extend(report.errors)

@@ -1,0 +1,57 @@
+"""Writing email into the outbox. Sending it is :mod:`peernet.outbox.dispatch`'s job."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from notifications import Address, make_message_id, render_email
+from peernet import clock
+from peernet.outbox.models import OutboxMessage
+from peernet.settings import Settings
+
+DELIVERY_DEADLINE = timedelta(hours=48)
+
+
+def sender_address(settings: Settings) -> Address:
+    return Address(name=settings.mail_from_name, email=settings.mail_from_email)
+
+
+async def enqueue(
+    settings: Settings,
+    *,
+    key: str,
+    kind: str,
+    locale: str,
+    recipient: Address,
+    context: Mapping[str, Any],
+    unsubscribe_url: str | None = None,
+    send_at: datetime | None = None,
+) -> OutboxMessage:
+    """Render ``kind`` for ``recipient`` and store it, once per idempotency ``key``.
+
+    Call it inside the transaction that causes the email, so that both land or neither does.
+    """
+    existing = await OutboxMessage.get_or_none(idempotency_key=key)
+    if existing is not None:
+        return existing
+    rendered = render_email(kind, locale, context)
+    now = clock.now()
+    due = send_at or now
+    headers = {"List-Unsubscribe": unsubscribe_url} if unsubscribe_url else {}
+    return await OutboxMessage.create(
+        idempotency_key=key,
+        kind=kind,
+        locale=locale,
+        recipient_name=recipient.name,
+        recipient_email=recipient.email,
+        subject=rendered.subject,
+        text=rendered.text,
+        html=rendered.html,
+        headers=headers,
+        message_id=make_message_id(settings.mail_from_email.rpartition("@")[2]),
+        next_attempt_at=due,
+        deadline_at=due + DELIVERY_DEADLINE,
+        created_at=now,
+    )

@@ -1,0 +1,102 @@
+"""Every setting peernet reads, in one place, read once from the environment (12-factor).
+
+Defaults make a local run work with nothing set: an SQLite file in the working
+directory and mail written as ``.eml`` files into ``./var/mail``.
+"""
+
+from __future__ import annotations
+
+import os
+from email.utils import parseaddr
+from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from starlette.config import Config, Environ
+from starlette.datastructures import Secret
+
+DEVELOPMENT_SECRET_KEY = "peernet-development-secret-do-not-use-in-production"  # noqa: S105
+MAIL_BACKENDS = ("file", "smtp", "http")
+LOCALES = ("nl", "en")
+
+
+class SettingsError(ValueError):
+    """A setting has a value peernet cannot run with; the message names the variable."""
+
+
+class Settings:
+    """The environment, parsed and checked. Build one with :func:`load_settings`."""
+
+    def __init__(self, environ: Environ | dict[str, str] | None = None) -> None:
+        config = Config(environ=environ if environ is not None else os.environ)
+        self.env: str = config("PEERNET_ENV", default="development")
+        self.database_url: str = config("DATABASE_URL", default="sqlite://peernet.sqlite3")
+        self.secret_key = Secret(config("SECRET_KEY", default=DEVELOPMENT_SECRET_KEY))
+        self.base_url: str = config("BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+        self.mail_backend: str = config("MAIL_BACKEND", default="file")
+        self.mail_dir: Path = Path(config("MAIL_DIR", default="var/mail"))
+        self.smtp_url: str = config("SMTP_URL", default="smtp://127.0.0.1:25")
+        self.mail_http_url: str = config(
+            "MAIL_HTTP_URL", default="https://api.postmarkapp.com/email"
+        )
+        self.mail_http_token = Secret(config("MAIL_HTTP_TOKEN", default=""))
+        self.mail_http_provider: str = config("MAIL_HTTP_PROVIDER", default="postmark")
+        self.mail_from: str = config("MAIL_FROM", default="peernet <peernet@localhost>")
+        self.timezone_name: str = config("TIMEZONE", default="Europe/Amsterdam")
+        self.default_locale: str = config("DEFAULT_LOCALE", default="nl")
+        self.coordinator_emails: str = config("COORDINATOR_EMAILS", default="")
+        self._check()
+
+    def _check(self) -> None:
+        if self.env not in ("development", "test", "production"):
+            raise SettingsError(
+                "PEERNET_ENV: must be development, test or production, not " + repr(self.env)
+            )
+        if self.is_production and str(self.secret_key) == DEVELOPMENT_SECRET_KEY:
+            raise SettingsError(
+                "SECRET_KEY: the development default cannot be used when PEERNET_ENV=production"
+            )
+        if len(str(self.secret_key)) < 32:
+            raise SettingsError("SECRET_KEY: must be at least 32 characters long")
+        scheme = urlsplit(self.database_url).scheme
+        if scheme not in ("sqlite", "postgres", "postgresql", "asyncpg"):
+            raise SettingsError(
+                "DATABASE_URL: must start with sqlite:// or postgres://, not " + repr(scheme)
+            )
+        base = urlsplit(self.base_url)
+        if base.scheme not in ("http", "https") or not base.netloc:
+            raise SettingsError(
+                "BASE_URL: must be an absolute http(s) URL such as https://peernet.nl"
+            )
+        if self.mail_backend not in MAIL_BACKENDS:
+            raise SettingsError(
+                f"MAIL_BACKEND: must be one of {', '.join(MAIL_BACKENDS)},"
+                f" not {self.mail_backend!r}"
+            )
+        if self.default_locale not in LOCALES:
+            raise SettingsError(f"DEFAULT_LOCALE: must be one of {', '.join(LOCALES)}")
+        self.mail_from_name, self.mail_from_email = parseaddr(self.mail_from)
+        if "@" not in self.mail_from_email or any(c in self.mail_from for c in "\r\n"):
+            raise SettingsError(
+                "MAIL_FROM: must be an address such as 'peernet <peernet@example.nl>'"
+            )
+        try:
+            ZoneInfo(self.timezone_name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise SettingsError(f"TIMEZONE: unknown time zone {self.timezone_name!r}") from None
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone_name)
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.base_url.startswith("https://")
+
+
+def load_settings(environ: dict[str, str] | None = None) -> Settings:
+    return Settings(environ)

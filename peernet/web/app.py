@@ -1,0 +1,144 @@
+"""The ASGI app: routes as an explicit list, resources in one lifespan, one error handler."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from peernet import db
+from peernet.attendees import endpoints as signup_api
+from peernet.attendees import pages as signup_pages
+from peernet.errors import FieldErrors, PeernetError
+from peernet.events.service import EventClosed
+from peernet.settings import Settings, load_settings
+from peernet.taxonomy import endpoints as taxonomy_api
+from peernet.web import openapi
+from peernet.web.rendering import message_page, render
+
+logger = logging.getLogger("peernet.web")
+
+_PAGES_FOR_ERRORS = {
+    "not_found": ("notfound.title", "notfound.body"),
+    "token_invalid": ("token.invalid.title", "token.invalid.body"),
+    "token_used": ("token.used.title", "token.used.body"),
+    "token_expired": ("token.expired.title", "token.expired.body"),
+    "forbidden": ("forbidden.title", "error.csrf"),
+}
+
+
+async def home(request: Request) -> Response:
+    return render(request, "home.html")
+
+
+async def healthz(request: Request) -> JSONResponse:
+    reachable = await db.database_is_reachable()
+    return JSONResponse(
+        {
+            "status": "ok" if reachable else "unavailable",
+            "database": "ok" if reachable else "unreachable",
+        },
+        status_code=200 if reachable else 503,
+    )
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or request.url.path == "/healthz"
+
+
+async def peernet_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, PeernetError)
+    if _wants_json(request):
+        body: dict[str, object] = {"error": exc.code, "message": exc.message}
+        if isinstance(exc, FieldErrors):
+            body["fields"] = exc.errors
+        return JSONResponse(body, status_code=exc.status_code)
+    if isinstance(exc, EventClosed):
+        return message_page(
+            request, "closed.title", "closed.body", exc.status_code, event=exc.event.title
+        )
+    title, text = _PAGES_FOR_ERRORS.get(exc.code, ("servererror.title", "servererror.body"))
+    return message_page(request, title, text, exc.status_code)
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if _wants_json(request):
+        return JSONResponse(
+            {"error": "http_error", "message": exc.detail}, status_code=exc.status_code
+        )
+    if exc.status_code == 404:
+        return message_page(request, "notfound.title", "notfound.body", 404)
+    return message_page(request, "servererror.title", "servererror.body", exc.status_code)
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    logger.exception("unhandled error on %s", request.url.path, exc_info=exc)
+    if _wants_json(request):
+        return JSONResponse(
+            {"error": "internal_error", "message": "internal error"}, status_code=500
+        )
+    return message_page(request, "servererror.title", "servererror.body", 500)
+
+
+def create_app(settings: Settings | None = None, *, manage_database: bool = True) -> Starlette:
+    """Build the app. ``manage_database=False`` leaves Tortoise to the caller (tests)."""
+    settings = settings or load_settings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if manage_database:
+            await db.init_db(settings, shared_across_tasks=True)
+        try:
+            yield
+        finally:
+            if manage_database:
+                await db.close_db()
+
+    routes = [
+        Route("/", home, name="home"),
+        Route("/healthz", healthz, name="healthz"),
+        Route("/join/{slug}", signup_pages.join_form, methods=["GET"], name="join"),
+        Route("/join/{slug}", signup_pages.join_submit, methods=["POST"]),
+        Route("/confirm/{token}", signup_pages.confirm_form, methods=["GET"], name="confirm"),
+        Route("/confirm/{token}", signup_pages.confirm_submit, methods=["POST"]),
+        Mount(
+            "/api/v1",
+            routes=[
+                Route("/openapi.json", openapi.document, name="openapi"),
+                Route("/taxonomy", taxonomy_api.taxonomy, name="taxonomy"),
+                Route(
+                    "/events/{slug}/signups",
+                    signup_api.create_signup,
+                    methods=["POST"],
+                    name="create_signup",
+                ),
+            ],
+        ),
+        Mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static"),
+    ]
+    app = Starlette(
+        debug=False,
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={
+            PeernetError: peernet_error,
+            HTTPException: http_error,
+            Exception: server_error,
+        },
+    )
+    app.state.settings = settings
+    return app
+
+
+def asgi() -> Starlette:
+    """Factory for ``uvicorn --factory peernet.web.app:asgi``."""
+    return create_app()

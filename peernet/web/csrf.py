@@ -1,0 +1,55 @@
+"""CSRF protection for server-rendered forms: a signed double-submit token.
+
+The cookie holds a random value; the form carries that value signed with SECRET_KEY.
+A cross-site page can make the browser send the cookie, but cannot read it to forge the
+form field, and cannot plant a cookie whose signed twin it could produce.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from starlette.requests import Request
+from starlette.responses import Response
+
+from peernet.errors import Forbidden
+from peernet.settings import Settings
+
+COOKIE = "peernet_csrf"
+FIELD = "csrf_token"
+MAX_AGE = 24 * 3600
+
+
+def _serializer(settings: Settings) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(str(settings.secret_key), salt="peernet.csrf")
+
+
+def issue_token(request: Request, settings: Settings) -> tuple[str, str]:
+    """(cookie value, form value) for a page with a form; reuses the visitor's cookie."""
+    cookie = request.cookies.get(COOKIE) or secrets.token_urlsafe(32)
+    return cookie, _serializer(settings).dumps(cookie)
+
+
+def set_cookie(response: Response, cookie: str, settings: Settings) -> None:
+    response.set_cookie(
+        COOKIE,
+        cookie,
+        max_age=MAX_AGE,
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+    )
+
+
+def check_token(request: Request, form_value: object, settings: Settings) -> None:
+    cookie = request.cookies.get(COOKIE)
+    if not cookie or not isinstance(form_value, str) or not form_value:
+        raise Forbidden("csrf_token: missing")
+    try:
+        signed = _serializer(settings).loads(form_value, max_age=MAX_AGE)
+    except BadSignature:
+        raise Forbidden("csrf_token: invalid or expired") from None
+    if not isinstance(signed, str) or not hmac.compare_digest(signed, cookie):
+        raise Forbidden("csrf_token: does not match the cookie")

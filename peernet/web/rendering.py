@@ -1,0 +1,66 @@
+"""Server-rendered pages: the Jinja2 environment, the visitor's language, and one render call."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+from starlette.templating import Jinja2Templates
+
+from peernet.i18n import pick_locale, translate
+from peernet.settings import LOCALES, Settings
+from peernet.taxonomy.service import get_taxonomy
+
+LANG_COOKIE = "peernet_lang"
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+
+
+def settings_of(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def request_locale(request: Request) -> str:
+    """Dutch unless the visitor chose English (``?lang=en``, remembered in a cookie)."""
+    default = settings_of(request).default_locale
+    asked = request.query_params.get("lang")
+    if asked in LOCALES:
+        return asked
+    return pick_locale(request.cookies.get(LANG_COOKIE), default)
+
+
+def render(
+    request: Request, template: str, context: dict[str, Any] | None = None, status_code: int = 200
+) -> HTMLResponse:
+    locale = request_locale(request)
+    other = "en" if locale == "nl" else "nl"
+
+    def t(key: str, **params: object) -> str:
+        return translate(locale, key, **params)
+
+    page = {
+        "locale": locale,
+        "t": t,
+        "taxonomy": get_taxonomy(),
+        "switch_url": f"{request.url.path}?{urlencode({'lang': other})}",
+        "self_url": f"{request.url.path}?{urlencode({'lang': locale})}",
+        **(context or {}),
+    }
+    response = templates.TemplateResponse(request, template, page, status_code=status_code)
+    if request.query_params.get("lang") in LOCALES:
+        response.set_cookie(LANG_COOKIE, locale, max_age=365 * 24 * 3600, samesite="lax")
+    return response
+
+
+def message_page(
+    request: Request, title_key: str, body_key: str, status_code: int, **params: object
+) -> HTMLResponse:
+    return render(
+        request,
+        "message.html",
+        {"title_key": title_key, "body_key": body_key, "params": params},
+        status_code=status_code,
+    )

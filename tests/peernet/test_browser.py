@@ -1,0 +1,133 @@
+"""End to end, as a person would: Debian's Chromium, driven by Playwright, against the real
+server process, filling in the Dutch form and confirming by the emailed link."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from peernet.attendees.models import Attendee, AttendeeStatus
+from peernet.outbox.models import OutboxMessage
+from tests.peernet.conftest import DATABASE_URL
+from tests.peernet.factories import an_event
+
+CHROMIUM = "/usr/bin/chromium"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not shutil.which(CHROMIUM) and not os.environ.get("CI"),
+        reason="Debian's chromium is not installed (make test installs it as root)",
+    ),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+async def live_server(empty_db: None) -> AsyncIterator[str]:
+    port = _free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "PEERNET_ENV": "test",
+        "DATABASE_URL": DATABASE_URL,
+        "BASE_URL": base_url,
+        "SECRET_KEY": "browser-test-secret-key-0123456789abcdef",
+    }
+    process = await asyncio.create_subprocess_exec(
+        *[sys.executable, "-m", "peernet.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        async with httpx.AsyncClient() as client:
+            for _ in range(100):
+                try:
+                    health = await client.get(f"{base_url}/healthz")
+                    if health.status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                await asyncio.sleep(0.1)
+            else:
+                raise RuntimeError("the server did not start")
+        yield base_url
+    finally:
+        process.terminate()
+        await asyncio.wait_for(process.wait(), timeout=10)
+
+
+async def test_a_person_signs_up_in_dutch_and_confirms_by_the_emailed_link(
+    live_server: str,
+) -> None:
+    from playwright.async_api import async_playwright
+
+    await an_event()
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        try:
+            page = await browser.new_page()
+            await page.goto(f"{live_server}/join/omei-utrecht")
+            assert await page.locator("h1").inner_text() == "Aanmelden voor het peernetwerk"
+            await page.get_by_label("Naam", exact=True).fill("Ümit Çelik")
+            await page.get_by_label("E-mailadres", exact=True).fill("umit.celik@example.org")
+            await page.get_by_label("Organisatie", exact=True).fill("Jongerenwerk Rotterdam-Zuid")
+            await page.get_by_label("Functie", exact=True).select_option("youth_worker")
+            await page.get_by_label("Regio (politie-eenheid)").select_option("rotterdam")
+            await page.locator("#expertise").get_by_label("Gesprekstechnieken").check()
+            await (
+                page.locator("#expertise")
+                .get_by_label("Online radicalisering & desinformatie")
+                .check()
+            )
+            await page.locator("#gaps").get_by_label("Informatie delen, privacy & AVG").check()
+            await page.get_by_label("Allebei goed").check()
+            await page.locator("#languages").get_by_label("Turks").check()
+            await page.get_by_label("Ik geef toestemming").check()
+            await page.get_by_role("button", name="Aanmelden").click()
+            await page.wait_for_load_state()
+            assert await page.locator("h1").inner_text() == "Kijk in je mailbox"
+
+            attendee = await Attendee.get(email_normalized="umit.celik@example.org")
+            assert attendee.status is AttendeeStatus.PENDING
+            assert attendee.languages == ["nl", "tr"]
+            message = await OutboxMessage.get(
+                kind="confirmation", recipient_email="umit.celik@example.org"
+            )
+            link = re.search(re.escape(live_server) + r"/confirm/[A-Za-z0-9_-]{43}", message.text)
+            assert link
+
+            await page.goto(link.group(0))
+            await page.get_by_role("button", name="Bevestig mijn aanmelding").click()
+            await page.wait_for_load_state()
+            assert await page.locator("h1").inner_text() == "Je aanmelding is bevestigd"
+            confirmed = await Attendee.get(id=attendee.id)
+            assert confirmed.status is AttendeeStatus.ACTIVE
+        finally:
+            await browser.close()

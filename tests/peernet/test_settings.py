@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import pytest
+
+from peernet.settings import DEVELOPMENT_SECRET_KEY, SettingsError, load_settings
+
+
+def test_defaults_work_for_a_local_run() -> None:
+    settings = load_settings({})
+    assert settings.database_url == "sqlite://peernet.sqlite3"
+    assert settings.mail_backend == "file"
+    assert settings.timezone_name == "Europe/Amsterdam"
+    assert settings.default_locale == "nl"
+    assert str(settings.secret_key) == DEVELOPMENT_SECRET_KEY
+
+
+def test_production_refuses_the_development_secret_key() -> None:
+    with pytest.raises(SettingsError, match=r"^SECRET_KEY:"):
+        load_settings({"PEERNET_ENV": "production"})
+    assert load_settings({"PEERNET_ENV": "production", "SECRET_KEY": "k" * 40}).is_production
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("DATABASE_URL", "mysql://x"),
+        ("BASE_URL", "peernet.nl"),
+        ("MAIL_BACKEND", "pigeon"),
+        ("MAIL_FROM", "nobody"),
+        ("TIMEZONE", "Mars/Olympus"),
+        ("DEFAULT_LOCALE", "de"),
+        ("PEERNET_ENV", "staging"),
+        ("SECRET_KEY", "short"),
+    ],
+)
+def test_a_bad_setting_is_refused_naming_the_variable(variable: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=rf"^{variable}:"):
+        load_settings({variable: value})
