@@ -82,4 +82,7 @@ class Address:
         return str(self.as_mailbox())
 
     def as_mailbox(self) -> headerregistry.Address:
-        return headerregistry.Address(display_name=self.name, addr_spec=self.email)
+        # A display name is a phrase: mail parsers drop the spaces around it and collapse
+        # runs of spaces inside it, so do that here and send what will be read.
+        display_name = " ".join(word for word in self.name.split(" ") if word)
+        return headerregistry.Address(display_name=display_name, addr_spec=self.email)

@@ -66,6 +66,9 @@ def build_message(
 ) -> EmailMessage:
     """A UTF-8 ``multipart/alternative`` (text, then HTML) message to exactly one recipient.
 
+    Spaces around header values (subject, names, extra headers) are dropped, as mail
+    parsers would drop them anyway; everything else arrives exactly as given.
+
     Raises :class:`HeaderInjectionError` when a header value could break its line and
     :class:`ValueError` for anything else malformed; nothing reaches the message unchecked.
     """
@@ -85,7 +88,7 @@ def build_message(
     message["To"] = recipient.as_mailbox()
     if reply_to is not None:
         message["Reply-To"] = reply_to.as_mailbox()
-    message["Subject"] = subject
+    message["Subject"] = subject.strip(" ")
     message["Date"] = format_datetime(date)
     message["Message-ID"] = message_id
     if list_unsubscribe_url is not None:
@@ -112,7 +115,7 @@ def _checked_extra_headers(headers: Mapping[str, str]) -> list[tuple[str, str]]:
         lowered = name.lower()
         if lowered in _RESERVED or lowered.startswith("content-"):
             raise ValueError(f"header name: {name} is set by build_message itself")
-        checked.append((name, check_header_text(value, field=name)))
+        checked.append((name, check_header_text(value, field=name).strip(" ")))
     return checked
 
 
