@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
 
 from peernet import db
-from peernet.errors import PeernetError
+from peernet.errors import FieldErrors, PeernetError
 from peernet.settings import Settings, SettingsError, load_settings
 
 
@@ -103,6 +103,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings()
         args.run(settings, args)
+    except FieldErrors as exc:
+        for field, problem in exc.errors.items():
+            print(f"peernet: --{field}: {problem}", file=sys.stderr)
+        return 2
     except (SettingsError, PeernetError) as exc:
         print(f"peernet: {exc}", file=sys.stderr)
         return 2
