@@ -213,6 +213,9 @@ class SMTPTransport:
             raise _Unreachable(f"connect: {exc.code} {exc.message}") from exc
         except (aiosmtplib.SMTPException, *_CONNECTION_ERRORS) as exc:
             client.close()
+            if isinstance(exc.__cause__, ConnectionRefusedError):
+                where = f"{settings.hostname}:{settings.port}"
+                raise _Unreachable(f"connect: connection refused by {where}") from exc
             raise _Unreachable(f"connect: {_describe(exc)}") from exc
         self._client = client
         self.connections_opened += 1
