@@ -1,0 +1,207 @@
+"""Profiles as arrays, and the vectorised score of every pair in a block.
+
+The rules and weights come from :class:`matching.profiles.RoundRules`; this module only
+applies them. Scores of a block of people are computed with array operations (theme
+coverage as one-hot matrix products), never with a Python loop over pairs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import numpy.typing as npt
+
+from matching.profiles import MEETING_PREFERENCES, PersonId, Profile, RoundRules
+
+IN_PERSON, ONLINE, EITHER = 0, 1, 2
+DISTANT, NEIGHBOUR, SAME = 0, 1, 2
+RELATION_NAMES = ("distant", "neighbour", "same")
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.intp]
+BoolArray = npt.NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """The people of a round (excluded ones left out) as arrays, indexed 0..n-1."""
+
+    ids: tuple[PersonId, ...]
+    profiles: tuple[Profile, ...]
+    discipline: IntArray
+    region: IntArray
+    meeting: IntArray
+    languages: npt.NDArray[np.float32]  # one-hot, n x languages
+    expertise: npt.NDArray[np.float32]  # one-hot, n x themes
+    gaps: npt.NDArray[np.float32]
+    priority: FloatArray  # per-person additive score: waiting and trio priority
+    relation: npt.NDArray[np.int8]  # region x region: DISTANT, NEIGHBOUR or SAME
+    region_names: tuple[str, ...]
+    # Pairs that may never be formed this round (blocks, repeats), both directions.
+    forbidden_a: IntArray
+    forbidden_b: IntArray
+    rules: RoundRules
+
+    @property
+    def n(self) -> int:
+        return len(self.ids)
+
+
+def months_between(earlier: date, later: date) -> int:
+    """Whole calendar months from ``earlier`` to ``later`` (0 within the first month)."""
+    months = (later.year - earlier.year) * 12 + later.month - earlier.month
+    return months - (1 if later.day < earlier.day else 0)
+
+
+def is_repeat(profile: Profile, partner: PersonId, today: date, rules: RoundRules) -> bool:
+    """Whether ``profile``'s own history forbids pairing it with ``partner`` again."""
+    for past in profile.past:
+        if past.partner != partner:
+            continue
+        if past.met is False and not rules.not_met_counts_as_repeat:
+            continue
+        if past.rating is not None and past.rating <= rules.never_repeat_rating_at_most:
+            return True
+        if rules.repeat_window_months is None:
+            return True
+        if months_between(past.on, today) < rules.repeat_window_months:
+            return True
+    return False
+
+
+def _one_hot(sets: Sequence[frozenset[str]], keys: dict[str, int]) -> npt.NDArray[np.float32]:
+    out = np.zeros((len(sets), max(len(keys), 1)), dtype=np.float32)
+    rows = [i for i, s in enumerate(sets) for _ in s]
+    cols = [keys[k] for s in sets for k in s]
+    out[rows, cols] = 1.0
+    return out
+
+
+def encode(
+    profiles: Sequence[Profile],
+    *,
+    neighbours: Mapping[str, Collection[str]],
+    blocked: Collection[tuple[PersonId, PersonId]],
+    today: date,
+    rules: RoundRules,
+) -> Encoded:
+    """Turn validated, non-excluded profiles into arrays (one pass over the people)."""
+    ids = tuple(p.id for p in profiles)
+    index = {pid: i for i, pid in enumerate(ids)}
+    disciplines = {d: k for k, d in enumerate(dict.fromkeys(p.discipline for p in profiles))}
+    region_names = tuple(
+        dict.fromkeys([*(p.region for p in profiles), *neighbours, *_flatten(neighbours)])
+    )
+    regions = {r: k for k, r in enumerate(region_names)}
+    relation = np.zeros((len(regions), len(regions)), dtype=np.int8)
+    for region, near in neighbours.items():
+        for other in near:
+            relation[regions[region], regions[other]] = NEIGHBOUR
+            relation[regions[other], regions[region]] = NEIGHBOUR
+    np.fill_diagonal(relation, SAME)
+
+    languages = {k: i for i, k in enumerate(sorted({x for p in profiles for x in p.languages}))}
+    themes = {
+        k: i for i, k in enumerate(sorted({x for p in profiles for x in p.expertise | p.gaps}))
+    }
+    waited = np.array([min(p.rounds_waited, rules.waited_cap) for p in profiles], dtype=float)
+    trio = np.array([p.in_trio_last_time for p in profiles], dtype=float)
+
+    fa: list[int] = []
+    fb: list[int] = []
+    for a, b in blocked:
+        if a in index and b in index and a != b:
+            fa.append(index[a])
+            fb.append(index[b])
+    for i, p in enumerate(profiles):
+        for past in p.past:
+            j = index.get(past.partner)
+            if j is not None and j != i and is_repeat(p, past.partner, today, rules):
+                fa.append(i)
+                fb.append(j)
+    forbidden_a = np.array(fa + fb, dtype=np.intp)
+    forbidden_b = np.array(fb + fa, dtype=np.intp)
+
+    return Encoded(
+        ids=ids,
+        profiles=tuple(profiles),
+        discipline=np.array([disciplines[p.discipline] for p in profiles], dtype=np.intp),
+        region=np.array([regions[p.region] for p in profiles], dtype=np.intp),
+        meeting=np.array([MEETING_PREFERENCES.index(p.meeting) for p in profiles], dtype=np.intp),
+        languages=_one_hot([p.languages for p in profiles], languages),
+        expertise=_one_hot([p.expertise for p in profiles], themes),
+        gaps=_one_hot([p.gaps for p in profiles], themes),
+        priority=rules.waited * waited + rules.trio_last_time * trio,
+        relation=relation,
+        region_names=region_names,
+        forbidden_a=forbidden_a,
+        forbidden_b=forbidden_b,
+        rules=rules,
+    )
+
+
+def _flatten(neighbours: Mapping[str, Collection[str]]) -> list[str]:
+    return [r for near in neighbours.values() for r in near]
+
+
+def score_block(enc: Encoded, rows: IntArray, cols: IntArray) -> FloatArray:
+    """Scores of every (row, col) pair of people; ``-inf`` where a hard rule forbids it.
+
+    A person is never paired with themself. The result is symmetric when ``rows`` and
+    ``cols`` are the same people.
+    """
+    rules = enc.rules
+    gaps_r, gaps_c = enc.gaps[rows], enc.gaps[cols]
+    exp_r, exp_c = enc.expertise[rows], enc.expertise[cols]
+    covered_r = gaps_r @ exp_c.T  # how many of the row person's gaps the column person covers
+    covered_c = exp_r @ gaps_c.T
+    score = rules.gap_covered * (covered_r + covered_c).astype(np.float64)
+    score += rules.any_gap_covered * ((covered_r > 0).astype(np.float64) + (covered_c > 0))
+    score += rules.pair_bonus
+    score += enc.priority[rows][:, None] + enc.priority[cols][None, :]
+
+    rel = enc.relation[enc.region[rows][:, None], enc.region[cols][None, :]]
+    score += np.where(rel == SAME, rules.same_region, 0.0)
+    score += np.where(rel == NEIGHBOUR, rules.neighbour_region, 0.0)
+    meet_r, meet_c = enc.meeting[rows][:, None], enc.meeting[cols][None, :]
+    score += np.where((meet_r == meet_c) & (meet_r != EITHER), rules.same_meeting, 0.0)
+
+    allowed = (enc.languages[rows] @ enc.languages[cols].T) > 0
+    if not rules.allow_same_discipline:
+        allowed &= enc.discipline[rows][:, None] != enc.discipline[cols][None, :]
+    allowed &= ~(
+        ((meet_r == IN_PERSON) & (meet_c == ONLINE)) | ((meet_r == ONLINE) & (meet_c == IN_PERSON))
+    )
+    allowed &= ~(((meet_r == IN_PERSON) | (meet_c == IN_PERSON)) & (rel == DISTANT))
+    allowed &= rows[:, None] != cols[None, :]
+    score[~allowed] = -np.inf
+
+    if enc.forbidden_a.size:
+        pos_r = np.full(enc.n, -1, dtype=np.intp)
+        pos_c = np.full(enc.n, -1, dtype=np.intp)
+        pos_r[rows] = np.arange(rows.size)
+        pos_c[cols] = np.arange(cols.size)
+        fr, fc = pos_r[enc.forbidden_a], pos_c[enc.forbidden_b]
+        inside = (fr >= 0) & (fc >= 0)
+        score[fr[inside], fc[inside]] = -np.inf
+    return score
+
+
+def link_components(enc: Encoded, i: int, j: int) -> dict[str, float]:
+    """The parts of the score of people ``i`` and ``j`` (they sum to the block score)."""
+    rules = enc.rules
+    a_by_b = float(enc.gaps[i] @ enc.expertise[j])
+    b_by_a = float(enc.gaps[j] @ enc.expertise[i])
+    rel = int(enc.relation[enc.region[i], enc.region[j]])
+    same_meeting = enc.meeting[i] == enc.meeting[j] != EITHER
+    return {
+        "pair": rules.pair_bonus,
+        "gaps_covered": rules.gap_covered * (a_by_b + b_by_a),
+        "any_gap_covered": rules.any_gap_covered * ((a_by_b > 0) + (b_by_a > 0)),
+        "region": {SAME: rules.same_region, NEIGHBOUR: rules.neighbour_region}.get(rel, 0.0),
+        "meeting": rules.same_meeting if same_meeting else 0.0,
+        "priority": float(enc.priority[i] + enc.priority[j]),
+    }
