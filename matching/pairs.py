@@ -396,7 +396,7 @@ def _violations(
 def _safe_sum(y: FloatArray, graph: _Graph) -> float:
     # Rounding in the dual prices must never let the bound dip below a true optimum.
     scale = float(graph.data.max()) if graph.data.size else 0.0
-    return float(math.fsum(y)) + graph.n * 8 * np.finfo(float).eps * scale
+    return float(math.fsum(y)) + graph.n * 8 * float(np.finfo(float).eps) * scale
 
 
 # --- from the relaxation to pairs -------------------------------------------------------
@@ -629,4 +629,4 @@ def _result(mate: IntArray, graph: _Graph, bound: float) -> PairingResult:
     weight = float(math.fsum(values))
     paired = {v for pair in pairs for v in pair}
     unmatched = [i for i in range(n) if i not in paired]
-    return PairingResult(pairs, unmatched, weight, max(bound, 0.0))
+    return PairingResult(pairs, unmatched, weight, float(max(bound, 0.0)))

@@ -1,0 +1,384 @@
+"""Plan a round: attendee profiles in, explained pairs (and one trio) out."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection, Mapping, Sequence
+from datetime import date
+from typing import Literal
+
+import numpy as np
+
+from matching.pairs import max_weight_pairs
+from matching.profiles import (
+    MEETING_PREFERENCES,
+    Group,
+    LinkExplanation,
+    PersonId,
+    PinRejection,
+    Profile,
+    RegionRelation,
+    RejectedPin,
+    RoundPlan,
+    RoundRules,
+    RoundStats,
+    Unmatched,
+)
+from matching.scoring import (
+    DISTANT,
+    IN_PERSON,
+    ONLINE,
+    RELATION_NAMES,
+    Encoded,
+    IntArray,
+    encode,
+    is_repeat,
+    link_components,
+    score_block,
+)
+
+
+def plan_round(
+    profiles: Sequence[Profile],
+    *,
+    today: date,
+    neighbours: Mapping[str, Collection[str]],
+    blocks: Collection[tuple[PersonId, PersonId]] = (),
+    pins: Sequence[tuple[PersonId, PersonId]] = (),
+    excluded: Collection[PersonId] = (),
+    rules: RoundRules | None = None,
+) -> RoundPlan:
+    """Group the attendees of a round into the best cross-disciplinary pairs.
+
+    Parameters
+    ----------
+    profiles : sequence of Profile
+        Everyone who may take part; ids must be unique.
+    today : datetime.date
+        The day of the round, for the repeat window (the engine never reads the clock).
+    neighbours : mapping of region key to region keys
+        Which regions border which; the relation is made symmetric. A region missing from
+        it has no neighbours.
+    blocks : collection of (id, id)
+        Coordinator blocks: these two are never grouped.
+    pins : sequence of (id, id)
+        Coordinator pins: these two form a pair, unless the pin names someone unknown or
+        excluded, repeats a person of an earlier pin, or breaks a hard rule; then it is
+        listed in ``rejected_pins`` with the reason and the two are planned as usual.
+    excluded : collection of id
+        People left out of this round (reported as unmatched with reason ``excluded``).
+    rules : RoundRules, optional
+        The hard rules and score weights (defaults: ``RoundRules()``).
+
+    Returns
+    -------
+    RoundPlan
+        Groups (pairs, and a trio when one person is left over and can join a pair: at
+        most ``rules.max_trios``), who is unmatched and why, rejected pins, and the round's
+        figures with the certificate ``weight / upper_bound``.
+
+    Raises
+    ------
+    ValueError
+        On duplicate ids, an unknown meeting preference, a rating outside 1..5, a negative
+        number of rounds waited, or invalid rules.
+
+    Notes
+    -----
+    The pairing maximises the total score (see :class:`RoundRules`) with
+    :func:`matching.max_weight_pairs`. Up to ``rules.block_size`` people (after pins and
+    exclusions) are planned in one block and the bound holds against every allowed pair.
+    Larger rounds are planned per region, regions split evenly into blocks of at most
+    ``block_size``, and whoever is left over is pooled and paired across blocks; the bound
+    then holds for that structure (``stats.bound_covers_all_pairs`` is false). In-person
+    rules are always met within a region. With everyone who is left over after that, the
+    one with the highest priority (rounds waited, trio last time) joins the pair where the
+    two new links score best, preferring pairs whose members were not in a trio last time.
+    """
+    rules = rules if rules is not None else RoundRules()
+    _check(profiles, rules)
+    excluded_ids = set(excluded)
+    known = {p.id for p in profiles}
+    active = [p for p in profiles if p.id not in excluded_ids]
+    enc = encode(active, neighbours=neighbours, blocked=blocks, today=today, rules=rules)
+    index = {pid: i for i, pid in enumerate(enc.ids)}
+    blocked_pairs = {frozenset((a, b)) for a, b in blocks}
+
+    pinned: list[tuple[int, int]] = []
+    rejected: list[RejectedPin] = []
+    taken: set[int] = set()
+    for a, b in pins:
+        reason: PinRejection | None = None
+        if a not in known or b not in known:
+            reason = "unknown_person"
+        elif a == b:
+            reason = "same_person"
+        elif a in excluded_ids or b in excluded_ids:
+            reason = "excluded"
+        elif index[a] in taken or index[b] in taken:
+            reason = "conflicting_pin"
+        else:
+            reason = _rule_broken(enc, index[a], index[b], blocked_pairs, today)
+        if reason is not None:
+            rejected.append(RejectedPin(a, b, reason))
+            continue
+        pinned.append((index[a], index[b]))
+        taken.update((index[a], index[b]))
+
+    free = np.array([i for i in range(enc.n) if i not in taken], dtype=np.intp)
+    pairs, leftover, bound, single_block = _pair_up(enc, free)
+    weight = math.fsum(_score(enc, i, j) for i, j in pairs)
+    weight += math.fsum(_score(enc, i, j) for i, j in pinned)
+    bound += math.fsum(_score(enc, i, j) for i, j in pinned)
+
+    trios, leftover = _add_trios(enc, pairs, leftover)
+    groups = [_group(enc, (i, j), True) for i, j in pinned]
+    trio_of = {(t[0], t[1]): t for t in trios}
+    groups += [_group(enc, trio_of.get((i, j), (i, j)), False) for i, j in pairs]
+
+    unmatched = [Unmatched(p.id, "excluded") for p in profiles if p.id in excluded_ids]
+    if leftover:
+        left = np.array(sorted(leftover), dtype=np.intp)
+        everyone = np.arange(enc.n, dtype=np.intp)
+        for row, i in zip(score_block(enc, left, everyone), left.tolist(), strict=True):
+            has_partner = bool(np.isfinite(row).any())
+            unmatched.append(
+                Unmatched(enc.ids[i], "partners_taken" if has_partner else "no_allowed_partner")
+            )
+    stats = _stats(enc, profiles, groups, unmatched, weight, bound, single_block, today)
+    return RoundPlan(tuple(groups), tuple(unmatched), tuple(rejected), stats, rules)
+
+
+def _check(profiles: Sequence[Profile], rules: RoundRules) -> None:
+    seen: set[PersonId] = set()
+    for p in profiles:
+        if p.id in seen:
+            raise ValueError(f"duplicate profile id: {p.id!r}")
+        seen.add(p.id)
+        if p.meeting not in MEETING_PREFERENCES:
+            raise ValueError(
+                f"profile {p.id!r}: meeting must be one of in_person, online, either, "
+                f"not {p.meeting!r}"
+            )
+        if p.rounds_waited < 0:
+            raise ValueError(f"profile {p.id!r}: rounds_waited must not be negative")
+        for past in p.past:
+            if past.rating is not None and not 1 <= past.rating <= 5:
+                raise ValueError(f"profile {p.id!r}: rating must be 1 to 5, not {past.rating!r}")
+    weights = {
+        "pair_bonus": rules.pair_bonus,
+        "gap_covered": rules.gap_covered,
+        "any_gap_covered": rules.any_gap_covered,
+        "same_region": rules.same_region,
+        "neighbour_region": rules.neighbour_region,
+        "same_meeting": rules.same_meeting,
+        "waited": rules.waited,
+        "trio_last_time": rules.trio_last_time,
+    }
+    for name, value in weights.items():
+        if not (math.isfinite(value) and value >= 0):
+            raise ValueError(f"rules.{name} must be a finite number >= 0, not {value!r}")
+    if rules.pair_bonus <= 0:
+        raise ValueError("rules.pair_bonus must be positive")
+    if rules.block_size < 2:
+        raise ValueError("rules.block_size must be at least 2")
+    if rules.max_trios < 0:
+        raise ValueError("rules.max_trios must not be negative")
+    if rules.repeat_window_months is not None and rules.repeat_window_months < 0:
+        raise ValueError("rules.repeat_window_months must not be negative")
+
+
+def _rule_broken(
+    enc: Encoded, i: int, j: int, blocked: set[frozenset[PersonId]], today: date
+) -> PinRejection | None:
+    """The first hard rule that forbids grouping ``i`` and ``j``, or ``None``."""
+    a, b = enc.profiles[i], enc.profiles[j]
+    rules = enc.rules
+    if frozenset((a.id, b.id)) in blocked:
+        return "blocked"
+    if not rules.allow_same_discipline and a.discipline == b.discipline:
+        return "same_discipline"
+    if is_repeat(a, b.id, today, rules) or is_repeat(b, a.id, today, rules):
+        return "repeat"
+    if not a.languages & b.languages:
+        return "no_shared_language"
+    if {enc.meeting[i], enc.meeting[j]} == {IN_PERSON, ONLINE}:
+        return "meeting_incompatible"
+    near = enc.relation[enc.region[i], enc.region[j]] != DISTANT
+    if IN_PERSON in (enc.meeting[i], enc.meeting[j]) and not near:
+        return "too_far_for_in_person"
+    return None
+
+
+def _score(enc: Encoded, i: int, j: int) -> float:
+    return math.fsum(link_components(enc, i, j).values())
+
+
+def _blocks(enc: Encoded, free: IntArray) -> list[IntArray]:
+    size = enc.rules.block_size
+    if free.size <= size:
+        return [free]
+    out: list[IntArray] = []
+    for region in np.unique(enc.region[free]):
+        members = free[enc.region[free] == region]
+        parts = -(-members.size // size)
+        # Round-robin keeps each block a mix of the region's people.
+        out.extend(members[k::parts] for k in range(parts))
+    return out
+
+
+def _pair_up(enc: Encoded, free: IntArray) -> tuple[list[tuple[int, int]], list[int], float, bool]:
+    """Best pairs among ``free`` people, who is left over, the bound, and whether the
+    bound covers all pairs (a single block)."""
+    blocks = _blocks(enc, free)
+    pairs: list[tuple[int, int]] = []
+    leftover: list[int] = []
+    bound = 0.0
+    for block in blocks:
+        got_pairs, got_left, got_bound = _solve(enc, block)
+        pairs += got_pairs
+        leftover += got_left
+        bound += got_bound
+    if len(blocks) > 1 and len(leftover) > 1:
+        # The pooled remainder: people left over in their block, across all blocks.
+        pool = np.array(sorted(leftover), dtype=np.intp)
+        leftover = []
+        for start in range(0, pool.size, enc.rules.block_size):
+            got_pairs, got_left, got_bound = _solve(enc, pool[start : start + enc.rules.block_size])
+            pairs += got_pairs
+            leftover += got_left
+            bound += got_bound
+    return pairs, leftover, bound, len(blocks) == 1
+
+
+def _solve(enc: Encoded, people: IntArray) -> tuple[list[tuple[int, int]], list[int], float]:
+    if people.size == 0:
+        return [], [], 0.0
+    result = max_weight_pairs(score_block(enc, people, people))
+    pairs = [(int(people[i]), int(people[j])) for i, j in result.pairs]
+    return pairs, [int(people[i]) for i in result.unmatched], result.upper_bound
+
+
+def _add_trios(
+    enc: Encoded, pairs: list[tuple[int, int]], leftover: list[int]
+) -> tuple[list[tuple[int, int, int]], list[int]]:
+    """Let the highest-priority people left over join the pair that suits them best."""
+    trios: list[tuple[int, int, int]] = []
+    if not pairs or not leftover or enc.rules.max_trios == 0:
+        return trios, leftover
+    order = sorted(leftover, key=lambda i: (-enc.priority[i], i))
+    hosts = np.array(pairs, dtype=np.intp)
+    open_host = np.ones(len(pairs), dtype=bool)
+    trio_before = np.array([p.in_trio_last_time for p in enc.profiles])
+    remaining = list(leftover)
+    for x in order:
+        if len(trios) == enc.rules.max_trios:
+            break
+        row = score_block(enc, np.array([x], dtype=np.intp), hosts.ravel())[0].reshape(-1, 2)
+        value = row.sum(axis=1)
+        fits = np.isfinite(value) & open_host
+        if not fits.any():
+            continue
+        # Hosts who were in a trio last time only when no other pair fits.
+        fresh = fits & ~trio_before[hosts].any(axis=1)
+        pool = fresh if fresh.any() else fits
+        best = int(np.argmax(np.where(pool, value, -np.inf)))
+        open_host[best] = False
+        trios.append((int(hosts[best, 0]), int(hosts[best, 1]), x))
+        remaining.remove(x)
+    return trios, remaining
+
+
+def _relation(enc: Encoded, i: int, j: int) -> RegionRelation:
+    name = RELATION_NAMES[int(enc.relation[enc.region[i], enc.region[j]])]
+    assert name in ("same", "neighbour", "distant")
+    return name  # type: ignore[return-value]
+
+
+def _link(enc: Encoded, i: int, j: int) -> LinkExplanation:
+    a, b = enc.profiles[i], enc.profiles[j]
+    components = link_components(enc, i, j)
+    return LinkExplanation(
+        a=a.id,
+        b=b.id,
+        a_gaps_covered_by_b=tuple(sorted(a.gaps & b.expertise)),
+        b_gaps_covered_by_a=tuple(sorted(b.gaps & a.expertise)),
+        disciplines=(a.discipline, b.discipline),
+        regions=(a.region, b.region),
+        region_relation=_relation(enc, i, j),
+        shared_languages=tuple(sorted(a.languages & b.languages)),
+        components=components,
+        score=math.fsum(components.values()),
+    )
+
+
+def _group(enc: Encoded, members: tuple[int, ...], pinned: bool) -> Group:
+    links = tuple(
+        _link(enc, members[s], members[t])
+        for s in range(len(members))
+        for t in range(s + 1, len(members))
+    )
+    prefs = {int(enc.meeting[m]) for m in members}
+    meeting: Literal["in_person", "online"]
+    if IN_PERSON in prefs:
+        meeting = "in_person"
+    elif ONLINE in prefs:
+        meeting = "online"
+    else:
+        near = all(link.region_relation != "distant" for link in links)
+        meeting = "in_person" if near else "online"
+    return Group(
+        members=tuple(enc.ids[m] for m in members),
+        score=math.fsum(link.score for link in links),
+        meeting=meeting,
+        pinned=pinned,
+        links=links,
+    )
+
+
+def _stats(
+    enc: Encoded,
+    profiles: Sequence[Profile],
+    groups: list[Group],
+    unmatched: list[Unmatched],
+    weight: float,
+    bound: float,
+    single_block: bool,
+    today: date,
+) -> RoundStats:
+    by_id = {p.id: p for p in profiles}
+    grouped = [m for g in groups for m in g.members]
+    links = [link for g in groups for link in g.links]
+    covered = 0
+    for g in groups:
+        for m in g.members:
+            others = set().union(*(by_id[o].expertise for o in g.members if o != m))
+            covered += bool(by_id[m].gaps & others)
+    repeats = sum(
+        is_repeat(by_id[link.a], link.b, today, enc.rules)
+        or is_repeat(by_id[link.b], link.a, today, enc.rules)
+        for link in links
+    )
+    return RoundStats(
+        people=len(profiles),
+        groups=len(groups),
+        pairs=sum(len(g.members) == 2 for g in groups),
+        trios=sum(len(g.members) == 3 for g in groups),
+        unmatched=len(unmatched),
+        share_gap_covered=covered / len(grouped) if grouped else 0.0,
+        share_cross_disciplinary=(
+            sum(link.disciplines[0] != link.disciplines[1] for link in links) / len(links)
+            if links
+            else 0.0
+        ),
+        share_same_region=(
+            sum(len({by_id[m].region for m in g.members}) == 1 for g in groups) / len(groups)
+            if groups
+            else 0.0
+        ),
+        repeats=repeats,
+        weight=weight,
+        upper_bound=bound,
+        certificate=weight / bound if bound > 0 else 1.0,
+        bound_covers_all_pairs=single_block,
+    )
