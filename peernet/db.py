@@ -13,6 +13,8 @@ MODEL_MODULES = [
     "peernet.events.models",
     "peernet.attendees.models",
     "peernet.outbox.models",
+    "peernet.rounds.models",
+    "peernet.feedback.models",
 ]
 
 

@@ -7,13 +7,14 @@ directory and mail written as ``.eml`` files into ``./var/mail``.
 from __future__ import annotations
 
 import os
-from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from starlette.config import Config, Environ
 from starlette.datastructures import Secret
+
+from notifications import Address
 
 DEVELOPMENT_SECRET_KEY = "peernet-development-secret-do-not-use-in-production"  # noqa: S105
 MAIL_BACKENDS = ("file", "smtp", "http")
@@ -45,7 +46,22 @@ class Settings:
         self.timezone_name: str = config("TIMEZONE", default="Europe/Amsterdam")
         self.default_locale: str = config("DEFAULT_LOCALE", default="nl")
         self.coordinator_emails: str = config("COORDINATOR_EMAILS", default="")
+        self.nudge_met_after_days: int = self._positive(config, "NUDGE_MET_AFTER_DAYS", 14)
+        self.feedback_after_days: int = self._positive(config, "FEEDBACK_AFTER_DAYS", 35)
+        self.outbox_lease_seconds: int = self._positive(config, "OUTBOX_LEASE_SECONDS", 300)
+        self.delivery_deadline_hours: int = self._positive(config, "DELIVERY_DEADLINE_HOURS", 48)
         self._check()
+
+    @staticmethod
+    def _positive(config: Config, name: str, default: int) -> int:
+        raw = config(name, default=str(default))
+        if not raw.isdigit() or int(raw) < 1:
+            raise SettingsError(f"{name}: must be a whole number of at least 1, not {raw!r}")
+        return int(raw)
+
+    @property
+    def coordinators(self) -> list[str]:
+        return [e.strip() for e in self.coordinator_emails.split(",") if e.strip()]
 
     def _check(self) -> None:
         if self.env not in ("development", "test", "production"):
@@ -75,11 +91,18 @@ class Settings:
             )
         if self.default_locale not in LOCALES:
             raise SettingsError(f"DEFAULT_LOCALE: must be one of {', '.join(LOCALES)}")
-        self.mail_from_name, self.mail_from_email = parseaddr(self.mail_from)
-        if "@" not in self.mail_from_email or any(c in self.mail_from for c in "\r\n"):
+        try:
+            sender = Address.parse(self.mail_from)
+        except ValueError:
             raise SettingsError(
                 "MAIL_FROM: must be an address such as 'peernet <peernet@example.nl>'"
-            )
+            ) from None
+        self.mail_from_name, self.mail_from_email = sender.name, sender.email
+        for email in self.coordinators:
+            try:
+                Address(name="", email=email)
+            except ValueError:
+                raise SettingsError(f"COORDINATOR_EMAILS: {email!r} is not an address") from None
         try:
             ZoneInfo(self.timezone_name)
         except (ZoneInfoNotFoundError, ValueError):

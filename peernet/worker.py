@@ -14,12 +14,20 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from notifications import Transport, transport_from_settings
 from peernet import db
+from peernet.attendees.subscription import resume_ended_pauses
+from peernet.feedback.nudges import queue_due_nudges
+from peernet.outbox.digest import queue_dead_letter_digest
 from peernet.outbox.dispatch import drain
 from peernet.settings import Settings
 
 logger = logging.getLogger("peernet.worker")
 
 DISPATCH_EVERY_SECONDS = 3
+NUDGES_EVERY_SECONDS = 60
+PAUSES_EVERY_SECONDS = 600
+DIGEST_AT = {"hour": 8, "minute": 0}  # local time, every day
+# Every job: never two runs of it at once, missed runs collapse into one, however late.
+JOB_DEFAULTS = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
 
 
 def make_transport(settings: Settings) -> Transport:
@@ -34,7 +42,7 @@ def make_transport(settings: Settings) -> Transport:
 
 
 def build_scheduler(settings: Settings, transport: Transport) -> AsyncIOScheduler:
-    scheduler = AsyncIOScheduler(timezone=settings.timezone)
+    scheduler = AsyncIOScheduler(timezone=settings.timezone, job_defaults=JOB_DEFAULTS)
 
     async def dispatch() -> None:
         report = await drain(settings, transport)
@@ -48,15 +56,25 @@ def build_scheduler(settings: Settings, transport: Transport) -> AsyncIOSchedule
                 report.dead,
             )
 
-    scheduler.add_job(
-        dispatch,
-        "interval",
-        seconds=DISPATCH_EVERY_SECONDS,
-        id="dispatch",
-        max_instances=1,
-        coalesce=True,
-        misfire_grace_time=None,
-    )
+    async def nudges() -> None:
+        queued = await queue_due_nudges(settings)
+        if queued:
+            logger.info("nudges: %d queued", queued)
+
+    async def pauses() -> None:
+        resumed = await resume_ended_pauses()
+        if resumed:
+            logger.info("pauses: %d attendees active again", resumed)
+
+    async def digest() -> None:
+        listed = await queue_dead_letter_digest(settings)
+        if listed:
+            logger.info("digest: %d undeliverable messages reported", listed)
+
+    scheduler.add_job(dispatch, "interval", seconds=DISPATCH_EVERY_SECONDS, id="dispatch")
+    scheduler.add_job(nudges, "interval", seconds=NUDGES_EVERY_SECONDS, id="nudges")
+    scheduler.add_job(pauses, "interval", seconds=PAUSES_EVERY_SECONDS, id="pauses")
+    scheduler.add_job(digest, "cron", id="dead_letter_digest", **DIGEST_AT)
     return scheduler
 
 

@@ -2,37 +2,52 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from typing import Annotated, Any, Literal
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    EmailStr,
-    Field,
-    ValidationError,
-    model_validator,
-)
+from email_validator import EmailNotValidError, validate_email
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
 
+from notifications import Address, HeaderInjectionError, check_header_text
 from peernet.errors import FieldErrors
 from peernet.taxonomy.service import get_taxonomy
 
 MAX_THEMES = 5
-# Anything that could end a header line or hide in one: CR, LF, NUL, the Unicode line and
-# paragraph separators, NEL and other control characters.
-_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]")
+_OWN_CODES = (
+    "invalid_characters",
+    "invalid_email",
+    "unknown_choice",
+    "consent_required",
+    "theme_in_both",
+)
 
 
 def _clean_text(value: str) -> str:
+    """One line that can go into an email header as it is: names end up in From/To lines
+    and subjects, so the mail layer's own check decides what is allowed."""
     value = unicodedata.normalize("NFC", value).strip()
-    if _FORBIDDEN.search(value):
+    try:
+        check_header_text(value)
+    except HeaderInjectionError:
         raise PydanticCustomError(
             "invalid_characters", "must be a single line without control characters"
-        )
+        ) from None
     return value
+
+
+def _deliverable_email(value: str) -> str:
+    """An address the mail layer can deliver to: ASCII local part, IDN domain as punycode."""
+    try:
+        checked = validate_email(value.strip(), check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError:
+        raise PydanticCustomError("invalid_email", "is not a valid email address") from None
+    address = str(checked.ascii_email or "")
+    try:
+        Address(name="", email=address)
+    except ValueError:
+        raise PydanticCustomError("invalid_email", "is not a valid email address") from None
+    return address
 
 
 def _known(group: str) -> Any:
@@ -70,7 +85,7 @@ class SignupIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_max_length=254)
 
     name: Annotated[SingleLine, Field(min_length=1, max_length=120)]
-    email: Annotated[EmailStr, Field(max_length=254)]
+    email: Annotated[str, Field(max_length=254), AfterValidator(_deliverable_email)]
     organisation: Annotated[SingleLine, Field(min_length=1, max_length=160)]
     role: Annotated[str, AfterValidator(_known("roles"))]
     region: Annotated[str, AfterValidator(_known("regions"))]
@@ -105,7 +120,6 @@ _PYDANTIC_CODES = {
     "string_pattern_mismatch": "invalid",
     "too_short": "required",
     "too_long": "too_many",
-    "value_error": "invalid_email",
     "literal_error": "unknown_choice",
     "bool_parsing": "invalid",
     "bool_type": "invalid",
@@ -125,12 +139,7 @@ def parse_signup(data: dict[str, Any]) -> SignupIn:
             kind = error["type"]
             loc = error["loc"]
             field = str(loc[0]) if loc else _MODEL_ERROR_FIELDS.get(kind, "__all__")
-            code = (
-                kind
-                if kind
-                in ("invalid_characters", "unknown_choice", "consent_required", "theme_in_both")
-                else _PYDANTIC_CODES.get(kind, "invalid")
-            )
+            code = kind if kind in _OWN_CODES else _PYDANTIC_CODES.get(kind, "invalid")
             if code == "too_many" and not isinstance(error.get("input"), list):
                 code = "too_long"
             errors.setdefault(field, code)

@@ -17,6 +17,7 @@ from peernet.attendees.models import Attendance, Attendee, AttendeeStatus, Conse
 from peernet.attendees.schemas import SignupIn
 from peernet.errors import PeernetError
 from peernet.events.service import get_open_event
+from peernet.links import subscription_url
 from peernet.outbox.service import enqueue
 from peernet.settings import Settings
 
@@ -117,6 +118,7 @@ async def _store_signup(
                 "confirm_url": confirm_url(settings, token),
                 "expires_days": CONFIRMATION_VALID_FOR.days,
             },
+            unsubscribe_url=subscription_url(settings, "unsubscribe", attendee.id),
         )
     return SignupReceipt(email=data.email, locale=data.locale)
 

@@ -29,7 +29,7 @@ from peernet.settings import Settings
 
 logger = logging.getLogger("peernet.outbox")
 
-LEASE = timedelta(minutes=5)
+LEASE = timedelta(minutes=5)  # the default; OUTBOX_LEASE_SECONDS sets the worker's
 BATCH_SIZE = 100
 FIRST_RETRY = timedelta(minutes=1)
 LONGEST_RETRY = timedelta(hours=4)
@@ -134,7 +134,7 @@ async def dispatch_once(
 ) -> DispatchReport:
     """One pass: claim a batch, hand it to the transport, record every result."""
     report = DispatchReport()
-    rows = await claim_batch(limit)
+    rows = await claim_batch(limit, lease=timedelta(seconds=settings.outbox_lease_seconds))
     report.claimed = len(rows)
     if not rows:
         return report

@@ -37,6 +37,8 @@ class OutboxMessage(Model):
     last_error = fields.TextField(default="")
     created_at = fields.DatetimeField()
     sent_at = fields.DatetimeField(null=True)
+    # When a dead or failed message was listed in the coordinators' daily digest.
+    reported_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "outbox_message"

@@ -11,8 +11,6 @@ from peernet import clock
 from peernet.outbox.models import OutboxMessage
 from peernet.settings import Settings
 
-DELIVERY_DEADLINE = timedelta(hours=48)
-
 
 def sender_address(settings: Settings) -> Address:
     return Address(name=settings.mail_from_name, email=settings.mail_from_email)
@@ -52,6 +50,6 @@ async def enqueue(
         headers=headers,
         message_id=make_message_id(settings.mail_from_email.rpartition("@")[2]),
         next_attempt_at=due,
-        deadline_at=due + DELIVERY_DEADLINE,
+        deadline_at=due + timedelta(hours=settings.delivery_deadline_hours),
         created_at=now,
     )

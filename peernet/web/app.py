@@ -17,8 +17,10 @@ from starlette.staticfiles import StaticFiles
 from peernet import db
 from peernet.attendees import endpoints as signup_api
 from peernet.attendees import pages as signup_pages
+from peernet.attendees import subscription_pages
 from peernet.errors import FieldErrors, PeernetError
 from peernet.events.service import EventClosed
+from peernet.feedback import pages as feedback_pages
 from peernet.settings import Settings, load_settings
 from peernet.taxonomy import endpoints as taxonomy_api
 from peernet.web import openapi
@@ -32,6 +34,7 @@ _PAGES_FOR_ERRORS = {
     "token_used": ("token.used.title", "token.used.body"),
     "token_expired": ("token.expired.title", "token.expired.body"),
     "forbidden": ("forbidden.title", "error.csrf"),
+    "link_invalid": ("link.invalid.title", "link.invalid.body"),
 }
 
 
@@ -110,6 +113,17 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         Route("/join/{slug}", signup_pages.join_submit, methods=["POST"]),
         Route("/confirm/{token}", signup_pages.confirm_form, methods=["GET"], name="confirm"),
         Route("/confirm/{token}", signup_pages.confirm_submit, methods=["POST"]),
+        Route("/answer/{token}", feedback_pages.answer_form, methods=["GET"], name="answer"),
+        Route("/answer/{token}", feedback_pages.answer_submit, methods=["POST"]),
+        Route("/pause/{token}", subscription_pages.pause_form, methods=["GET"], name="pause"),
+        Route("/pause/{token}", subscription_pages.pause_submit, methods=["POST"]),
+        Route(
+            "/unsubscribe/{token}",
+            subscription_pages.unsubscribe_form,
+            methods=["GET"],
+            name="unsubscribe",
+        ),
+        Route("/unsubscribe/{token}", subscription_pages.unsubscribe_submit, methods=["POST"]),
         Mount(
             "/api/v1",
             routes=[

@@ -5,8 +5,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from peernet import clock
+from peernet.attendees.models import Attendee, AttendeeStatus
 from peernet.events.models import Event
 from peernet.events.service import create_event
+from peernet.rounds.models import Round
+from peernet.rounds.service import create_round, publish_round
+from peernet.settings import Settings
 
 
 async def an_event(slug: str = "omei-utrecht", *, is_open: bool = True, **fields: Any) -> Event:
@@ -34,3 +39,50 @@ def signup_data(**overrides: Any) -> dict[str, Any]:
     }
     data.update(overrides)
     return data
+
+
+async def an_attendee(name: str = "Anouk de Vries", **fields: Any) -> Attendee:
+    now = clock.now()
+    email = fields.pop("email", f"{name.lower().replace(' ', '.')}@example.org")
+    defaults: dict[str, Any] = {
+        "organisation": "Gemeente Utrecht",
+        "role": "municipal_policy_officer",
+        "region": "midden_nederland",
+        "expertise": ["local_policy_network"],
+        "gaps": ["conversation_skills"],
+        "languages": ["nl"],
+        "meeting_preference": "either",
+        "locale": "nl",
+        "status": AttendeeStatus.ACTIVE,
+    }
+    defaults.update(fields)
+    return await Attendee.create(
+        name=name,
+        email=email,
+        email_normalized=email.lower(),
+        created_at=now,
+        updated_at=now,
+        confirmed_at=now,
+        **defaults,
+    )
+
+
+async def a_pair() -> tuple[Attendee, Attendee]:
+    anouk = await an_attendee()
+    ruud = await an_attendee(
+        "Ruud van 't Hoff",
+        email="ruud@example.org",
+        organisation="Politie Midden-Nederland",
+        role="community_police_officer",
+        region="midden_nederland",
+        expertise=["conversation_skills", "signalling_assessment"],
+        gaps=["local_policy_network"],
+        locale="en",
+    )
+    return anouk, ruud
+
+
+async def a_published_round(settings: Settings, groups: list[list[int]]) -> Round:
+    rnd = await create_round("2026-11", groups)
+    await publish_round(settings, rnd.id)
+    return rnd

@@ -158,3 +158,37 @@ async def test_a_body_that_is_not_a_json_object_is_refused(
     assert response.status_code == status
     if field:
         assert field in response.json()["fields"]
+
+
+@pytest.mark.parametrize(
+    ("email", "stored"),
+    [
+        ("Anouk@Example.ORG", "Anouk@example.org"),
+        ("anouk@café.nl", "anouk@xn--caf-dma.nl"),
+    ],
+)
+async def test_addresses_are_stored_as_mail_can_deliver_them(
+    client: httpx.AsyncClient, email: str, stored: str
+) -> None:
+    await an_event()
+    assert (await post_signup(client, signup_data(email=email))).status_code == 202
+    assert (await Attendee.get()).email == stored
+
+
+@pytest.mark.parametrize(
+    "email", ["elif.yılmaz@example.org", "a@b", "anouk@localhost", "=?utf-8?q?x?=@example.org"]
+)
+async def test_addresses_mail_cannot_deliver_are_refused_at_the_field(
+    client: httpx.AsyncClient, email: str
+) -> None:
+    await an_event()
+    response = await post_signup(client, signup_data(email=email))
+    assert response.status_code == 422
+    assert response.json()["fields"] == {"email": "invalid_email"}
+
+
+async def test_an_encoded_word_in_a_name_is_refused(client: httpx.AsyncClient) -> None:
+    await an_event()
+    response = await post_signup(client, signup_data(name="=?utf-8?q?Anouk=0ABcc:_x@y.nl?="))
+    assert response.status_code == 422
+    assert response.json()["fields"] == {"name": "invalid_characters"}

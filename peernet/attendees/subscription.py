@@ -1,0 +1,67 @@
+"""Pausing and leaving, from the links in every email; a pause ends on its own."""
+
+from __future__ import annotations
+
+from calendar import monthrange
+from datetime import datetime
+
+from tortoise.transactions import in_transaction
+
+from peernet import clock
+from peernet.attendees.models import Attendee, AttendeeStatus, Consent
+from peernet.errors import FieldErrors
+from peernet.links import LinkInvalid
+from peernet.outbox.models import OutboxMessage, OutboxStatus
+
+PAUSE_MONTHS = (1, 3)
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """The same day ``months`` later, or that month's last day (31 January + 1 = 28 February)."""
+    index = moment.month - 1 + months
+    year, month = moment.year + index // 12, index % 12 + 1
+    return moment.replace(year=year, month=month, day=min(moment.day, monthrange(year, month)[1]))
+
+
+async def _attendee(attendee_id: int) -> Attendee:
+    attendee = await Attendee.get_or_none(id=attendee_id)
+    if attendee is None:
+        raise LinkInvalid("the link names no attendee")
+    return attendee
+
+
+async def pause(attendee_id: int, months: object) -> Attendee:
+    if not isinstance(months, str) or not months.isdigit() or int(months) not in PAUSE_MONTHS:
+        raise FieldErrors({"months": "months"})
+    attendee = await _attendee(attendee_id)
+    if attendee.status is AttendeeStatus.LEFT:
+        return attendee
+    now = clock.now()
+    attendee.status = AttendeeStatus.PAUSED
+    attendee.paused_until = add_months(now, int(months))
+    attendee.updated_at = now
+    await attendee.save(update_fields=["status", "paused_until", "updated_at"])
+    return attendee
+
+
+async def unsubscribe(attendee_id: int) -> Attendee:
+    """Stop matching and mailing: status left, consent withdrawn, unsent mail cancelled."""
+    attendee = await _attendee(attendee_id)
+    now = clock.now()
+    async with in_transaction():
+        attendee.status = AttendeeStatus.LEFT
+        attendee.updated_at = now
+        await attendee.save(update_fields=["status", "updated_at"])
+        await Consent.filter(attendee=attendee, withdrawn_at__isnull=True).update(withdrawn_at=now)
+        await OutboxMessage.filter(
+            recipient_email=attendee.email, status=OutboxStatus.PENDING
+        ).update(status=OutboxStatus.FAILED, last_error="unsubscribed")
+    return attendee
+
+
+async def resume_ended_pauses() -> int:
+    """Pauses whose time is up end here; returns how many attendees are active again."""
+    now = clock.now()
+    return await Attendee.filter(status=AttendeeStatus.PAUSED, paused_until__lte=now).update(
+        status=AttendeeStatus.ACTIVE, paused_until=None, updated_at=now
+    )

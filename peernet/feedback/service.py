@@ -1,0 +1,62 @@
+"""Answers to the follow-up nudges, kept for coordinators and for the next round's scoring."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from peernet import clock
+from peernet.errors import FieldErrors
+from peernet.feedback.models import MatchFeedback, MeetingAnswer
+from peernet.links import LinkInvalid, read_answer
+from peernet.rounds.models import MatchMember
+from peernet.settings import Settings
+
+RATINGS = range(1, 6)
+
+
+@dataclass(frozen=True)
+class Answer:
+    match_id: int
+    attendee_id: int
+    answer: MeetingAnswer
+    rating: int | None
+
+
+def parse_answer(settings: Settings, token: str) -> Answer:
+    """What an answer link stands for; raises LinkInvalid for a forged or expired one."""
+    data = read_answer(settings, token)
+    value = data["a"]
+    if isinstance(value, str) and value in MeetingAnswer.__members__.values():
+        return Answer(data["m"], data["p"], MeetingAnswer(value), None)
+    if isinstance(value, str) and value.startswith("rating:"):
+        digits = value.removeprefix("rating:")
+        if digits.isdigit() and int(digits) in RATINGS:
+            # Rating a conversation means it took place.
+            return Answer(data["m"], data["p"], MeetingAnswer.MET, int(digits))
+        raise FieldErrors({"rating": "must be 1 to 5"})
+    raise LinkInvalid("the answer link is invalid")
+
+
+async def record_answer(settings: Settings, token: str) -> Answer:
+    answer = parse_answer(settings, token)
+    if not await MatchMember.exists(match_id=answer.match_id, attendee_id=answer.attendee_id):
+        raise LinkInvalid("the answer link does not belong to a match")
+    now = clock.now()
+    feedback = await MatchFeedback.get_or_none(
+        match_id=answer.match_id, attendee_id=answer.attendee_id
+    )
+    if feedback is None:
+        await MatchFeedback.create(
+            match_id=answer.match_id,
+            attendee_id=answer.attendee_id,
+            answer=answer.answer,
+            rating=answer.rating,
+            answered_at=now,
+        )
+    else:
+        feedback.answer = answer.answer
+        if answer.rating is not None:
+            feedback.rating = answer.rating
+        feedback.answered_at = now
+        await feedback.save()
+    return answer

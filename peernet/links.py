@@ -1,0 +1,59 @@
+"""Signed links in emails: answers to nudges, pause and unsubscribe.
+
+The token in the URL is the credential: it names the attendee (and match) and is signed
+with SECRET_KEY, so it cannot be forged or altered. Opening one (GET) only shows a page;
+what it stands for happens on POST, so mail scanners that fetch links change nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from itsdangerous import BadData, URLSafeSerializer, URLSafeTimedSerializer
+
+from peernet.errors import NotFound
+from peernet.settings import Settings
+
+ANSWER_VALID_FOR_SECONDS = 180 * 24 * 3600
+
+
+class LinkInvalid(NotFound):
+    code = "link_invalid"
+
+
+def _timed(settings: Settings, purpose: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(str(settings.secret_key), salt=f"peernet.{purpose}")
+
+
+def _lasting(settings: Settings, purpose: str) -> URLSafeSerializer:
+    return URLSafeSerializer(str(settings.secret_key), salt=f"peernet.{purpose}")
+
+
+def answer_url(settings: Settings, *, match_id: int, attendee_id: int, answer: str) -> str:
+    token = _timed(settings, "answer").dumps({"m": match_id, "p": attendee_id, "a": answer})
+    return f"{settings.base_url}/answer/{token}"
+
+
+def read_answer(settings: Settings, token: str) -> dict[str, Any]:
+    try:
+        data = _timed(settings, "answer").loads(token, max_age=ANSWER_VALID_FOR_SECONDS)
+    except BadData:
+        raise LinkInvalid("the answer link is invalid or has expired") from None
+    if not isinstance(data, dict) or not {"m", "p", "a"} <= data.keys():
+        raise LinkInvalid("the answer link is invalid")
+    return data
+
+
+def subscription_url(settings: Settings, action: str, attendee_id: int) -> str:
+    """``action`` is "pause" or "unsubscribe"; these links never expire."""
+    return f"{settings.base_url}/{action}/{_lasting(settings, action).dumps(attendee_id)}"
+
+
+def read_subscription(settings: Settings, action: str, token: str) -> int:
+    try:
+        attendee_id = _lasting(settings, action).loads(token)
+    except BadData:
+        raise LinkInvalid(f"the {action} link is invalid") from None
+    if not isinstance(attendee_id, int):
+        raise LinkInvalid(f"the {action} link is invalid")
+    return attendee_id

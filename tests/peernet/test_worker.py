@@ -1,0 +1,167 @@
+"""The worker process for real: SIGKILL in the middle of a batch, and two workers at once."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
+
+import pytest
+
+from peernet import clock
+from peernet.attendees.models import Attendee, AttendeeStatus
+from peernet.outbox.dispatch import BATCH_SIZE
+from peernet.outbox.models import OutboxMessage, OutboxStatus
+from peernet.rounds.service import create_round, publish_round
+from peernet.settings import Settings
+from peernet.worker import JOB_DEFAULTS, build_scheduler, make_transport
+from tests.notifications.smtp_server import ScriptedHandler, smtp_server
+from tests.peernet.conftest import DATABASE_URL, make_settings
+
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("empty_db")]
+
+
+@pytest.fixture
+def handler() -> ScriptedHandler:
+    return ScriptedHandler(data_delay=0.004)
+
+
+@pytest.fixture
+def smtp_port(handler: ScriptedHandler) -> Iterator[int]:
+    with smtp_server(handler) as port:
+        yield port
+
+
+async def introductions(settings: Settings, pairs: int) -> None:
+    now = clock.now()
+    await Attendee.bulk_create(
+        [
+            Attendee(
+                name=f"Deelnemer {n}",
+                email=f"deelnemer{n}@example.org",
+                email_normalized=f"deelnemer{n}@example.org",
+                organisation="Gemeente Utrecht",
+                role="teacher" if n % 2 else "youth_worker",
+                region="midden_nederland",
+                expertise=["polarisation"],
+                gaps=["family_approach"],
+                languages=["nl"],
+                meeting_preference="either",
+                status=AttendeeStatus.ACTIVE,
+                created_at=now,
+                updated_at=now,
+            )
+            for n in range(pairs * 2)
+        ]
+    )
+    ids = sorted(a.id for a in await Attendee.all().only("id"))
+    rnd = await create_round("2026-12", [[ids[i], ids[i + 1]] for i in range(0, len(ids), 2)])
+    await publish_round(settings, rnd.id)
+
+
+@asynccontextmanager
+async def worker(smtp_port: int) -> AsyncIterator[asyncio.subprocess.Process]:
+    env = {
+        **os.environ,
+        "PEERNET_ENV": "test",
+        "DATABASE_URL": DATABASE_URL,
+        "MAIL_BACKEND": "smtp",
+        "SMTP_URL": f"smtp://127.0.0.1:{smtp_port}",
+        "OUTBOX_LEASE_SECONDS": "2",
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+        "BASE_URL": "https://peernet.test",
+        "MAIL_FROM": "peernet <peernet@peernet.test>",
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "peernet.cli",
+        "worker",
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        yield process
+    finally:
+        if process.returncode is None:
+            process.terminate()
+            await asyncio.wait_for(process.wait(), timeout=20)
+
+
+async def until(condition: Callable[[], object], seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        result = condition()
+        if asyncio.iscoroutine(result):
+            result = await result
+        if result:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("timed out")
+
+
+async def all_sent() -> bool:
+    return not await OutboxMessage.exclude(status=OutboxStatus.SENT).exists()
+
+
+def recipients(handler: ScriptedHandler) -> Counter[str]:
+    return Counter(rcpt for _, rcpts, _ in handler.received for rcpt in rcpts)
+
+
+async def test_sigkill_mid_batch_loses_nothing_and_duplicates_at_most_the_batch_in_flight(
+    settings: Settings, handler: ScriptedHandler, smtp_port: int
+) -> None:
+    await introductions(settings, 500)
+    async with worker(smtp_port) as first:
+        await until(lambda: len(handler.received) >= 250)
+        first.send_signal(signal.SIGKILL)
+        await first.wait()
+    killed_at = len(handler.received)
+    assert killed_at < 1000
+    assert await OutboxMessage.filter(status=OutboxStatus.SENDING).exists()  # caught mid-batch
+
+    async with worker(smtp_port):
+        await until(all_sent)
+    counts = recipients(handler)
+    expected = {m.recipient_email for m in await OutboxMessage.all().only("recipient_email")}
+    assert len(expected) == 1000
+    assert set(counts) == expected  # everyone has at least one copy
+    duplicates = sum(counts.values()) - len(counts)
+    assert duplicates <= BATCH_SIZE
+
+
+@pytest.mark.skipif(
+    not DATABASE_URL.startswith(("postgres", "asyncpg")),
+    reason="several workers are supported on PostgreSQL only",
+)
+async def test_two_workers_on_postgres_drain_2000_messages_without_duplicates(
+    settings: Settings, handler: ScriptedHandler, smtp_port: int
+) -> None:
+    handler.data_delay = 0.001
+    await introductions(settings, 1000)
+    async with worker(smtp_port), worker(smtp_port):
+        await until(all_sent, seconds=240)
+    counts = recipients(handler)
+    assert len(counts) == 2000
+    assert max(counts.values()) == 1
+    message_ids = Counter(
+        raw.split(b"Message-ID: ", 1)[1].split(b"\r\n", 1)[0] for *_, raw in handler.received
+    )
+    assert max(message_ids.values()) == 1
+    # Both workers did part of the work: the handler saw two client connections at least.
+    assert len(handler.peers) >= 2
+
+
+def test_every_job_runs_alone_coalesces_and_is_never_dropped_as_misfired() -> None:
+    settings = make_settings()
+    scheduler = build_scheduler(settings, make_transport(settings))
+    assert JOB_DEFAULTS == {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
+    jobs = {job.id: job for job in scheduler.get_jobs()}
+    assert set(jobs) == {"dispatch", "nudges", "pauses", "dead_letter_digest"}
+    assert str(scheduler.timezone) == "Europe/Amsterdam"
