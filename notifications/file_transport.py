@@ -12,13 +12,13 @@ from email import policy
 from email.message import EmailMessage
 from pathlib import Path
 
-from notifications.delivery import DeliveryResult
+from notifications.delivery import DeliveryResult, Transport
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _RFC5322 = policy.default.clone(linesep="\r\n")
 
 
-class FileTransport:
+class FileTransport(Transport):
     """Writes ``<UTC timestamp>-<Message-ID>.eml`` into ``directory``, creating it.
 
     Each file is written under a temporary name and renamed, so a reader (a person, a

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import Callable, Sequence
 from email.headerregistry import Address, AddressHeader
 from email.message import EmailMessage
@@ -12,7 +13,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from notifications.delivery import DeliveryResult
+from notifications.delivery import DeliveryResult, Transport
+
+logger = logging.getLogger(__name__)
 
 # Set by the provider from the JSON fields, or by the provider itself.
 _NOT_PASSED_ON = frozenset(
@@ -129,7 +132,7 @@ _PROVIDERS: dict[str, tuple[_Payload, _AuthHeaders]] = {
 PROVIDERS = tuple(_PROVIDERS)
 
 
-class HTTPTransport:
+class HTTPTransport(Transport):
     """POSTs each message as JSON to ``url`` (the provider's send endpoint).
 
     Up to four requests are in flight at once over one connection pool; each message
@@ -192,6 +195,10 @@ class HTTPTransport:
             )
         except httpx.HTTPError as exc:
             return DeliveryResult.temporary(f"{type(exc).__name__}: {exc}".rstrip(": "))
+        except Exception as exc:
+            # A bug, not the provider: keep the batch going, retry this one later.
+            logger.exception("unexpected error sending %s", message.get("Message-ID"))
+            return DeliveryResult.temporary(f"unexpected {type(exc).__name__}: {exc}")
         detail = f"{response.status_code} {response.reason_phrase}: {_summary(response)}"
         if response.is_success:
             return DeliveryResult.sent(detail)

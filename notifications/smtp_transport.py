@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -12,8 +13,9 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 import aiosmtplib
 from aiosmtplib.email import extract_recipients, extract_sender, flatten_message
 
-from notifications.delivery import DeliveryResult
+from notifications.delivery import DeliveryResult, Transport
 
+logger = logging.getLogger(__name__)
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off")
 # Anything that means "the connection is gone or in an unknown state".
@@ -103,7 +105,7 @@ class _Unreachable(Exception):
     """No connection could be made; every message still waiting gets the same answer."""
 
 
-class SMTPTransport:
+class SMTPTransport(Transport):
     """Sends each message in its own SMTP transaction over one shared connection.
 
     The connection is opened on first use, kept between batches and closed by
@@ -182,6 +184,14 @@ class SMTPTransport:
                 if stage != "DATA" and attempt == 1:
                     continue  # nothing was handed over; a fresh connection is safe
                 return DeliveryResult.temporary(f"{stage}: {_describe(exc)}")
+            except ValueError as exc:  # aiosmtplib refuses an address it cannot quote safely
+                await self._reset(client, 0)
+                return DeliveryResult.permanent(f"{stage}: {exc}")
+            except Exception as exc:
+                # A bug, not the server: keep the batch going, retry this one later.
+                logger.exception("unexpected error sending %s", message.get("Message-ID"))
+                self._drop()
+                return DeliveryResult.temporary(f"{stage}: unexpected {_describe(exc)}")
             detail = f"{response.code} {response.message}"
             if refused:
                 detail += " (refused: " + ", ".join(r.recipient for r in refused) + ")"
