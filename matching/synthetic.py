@@ -147,7 +147,7 @@ def _with_history(people: list[Profile], rng: np.random.Generator, today: date) 
     n = len(people)
     past: list[list[PastPairing]] = [[] for _ in range(n)]
     for i in np.flatnonzero(rng.random(n) < 0.33):
-        for j in rng.choice(n, size=int(rng.integers(1, 4)), replace=False):
+        for j in rng.choice(n, size=min(int(rng.integers(1, 4)), n), replace=False):
             if j == i:
                 continue
             on = today - timedelta(days=int(rng.integers(20, 720)))
