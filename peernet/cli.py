@@ -75,6 +75,34 @@ def _demo_data(settings: Settings, args: argparse.Namespace) -> None:
     asyncio.run(_with_db(settings, work))
 
 
+def _plan_round(settings: Settings, args: argparse.Namespace) -> None:
+    from peernet.rounds.planning import propose_round
+
+    async def work() -> None:
+        rnd, plan = await propose_round(args.period)
+        s = plan.stats
+        print(
+            f"round {rnd.id} ({rnd.period}, draft): {s.people} people, {s.pairs} pairs,"
+            f" {s.trios} trio(s), {s.unmatched} unmatched; gap covered for"
+            f" {s.share_gap_covered:.0%}, cross-disciplinary {s.share_cross_disciplinary:.0%},"
+            f" same region {s.share_same_region:.0%}, repeats {s.repeats};"
+            f" certificate {s.certificate:.4f} (weight {s.weight:.1f} / bound {s.upper_bound:.1f})"
+        )
+        print(f"publish it with: peernet publish-round {rnd.id}")
+
+    asyncio.run(_with_db(settings, work))
+
+
+def _publish_round(settings: Settings, args: argparse.Namespace) -> None:
+    from peernet.rounds.service import publish_round
+
+    async def work() -> None:
+        queued = await publish_round(settings, args.round_id)
+        print(f"round {args.round_id} published: {queued} introductions queued")
+
+    asyncio.run(_with_db(settings, work))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="peernet", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -94,6 +122,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo-data", help="load the demo event and population")
     demo.add_argument("--size", type=int, default=320)
     demo.set_defaults(run=_demo_data)
+    plan = commands.add_parser("plan-round", help="propose a round of matches (a draft)")
+    plan.add_argument("--period", required=True, help="YYYY-MM")
+    plan.set_defaults(run=_plan_round)
+    publish = commands.add_parser("publish-round", help="publish a draft round: introductions")
+    publish.add_argument("round_id", type=int)
+    publish.set_defaults(run=_publish_round)
     return parser
 
 

@@ -7,6 +7,7 @@ attendee is keyed on their email address.
 from __future__ import annotations
 
 import random
+import unicodedata
 from datetime import date
 
 from tortoise.transactions import in_transaction
@@ -174,6 +175,12 @@ REGION_WEIGHTS = {
 }
 
 
+def _ascii(name: str) -> str:
+    """Zoë Öztürk -> zoe.ozturk: mailboxes are ASCII (see notifications.Address)."""
+    flat = unicodedata.normalize("NFKD", name.replace("ı", "i")).encode("ascii", "ignore")
+    return flat.decode().lower().replace(" ", "").replace("'", "")
+
+
 def demo_population(size: int = 320) -> list[dict[str, object]]:
     rng = random.Random(SEED)
     taxonomy = get_taxonomy()
@@ -201,7 +208,7 @@ def demo_population(size: int = 320) -> list[dict[str, object]]:
                 languages.append(language)
         if number % 50 == 49:
             languages = ["en"]  # a few international colleagues
-        local = f"{first}.{last}".lower().replace(" ", "").replace("'", "")
+        local = _ascii(f"{first}.{last}")
         people.append(
             {
                 "name": f"{first} {last}",

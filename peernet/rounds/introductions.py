@@ -23,8 +23,16 @@ def _join(items: Sequence[str], locale: str) -> str:
     return f"{', '.join(items[:-1])} {translate(locale, 'list.and')} {items[-1]}"
 
 
+def lower_first(label: str) -> str:
+    """A label inside a sentence: "Informatie delen, privacy & AVG" -> "informatie delen,
+    privacy & AVG"; acronyms ("AVG", "GGZ") and names keep their capitals."""
+    if len(label) > 1 and label[1].isupper():
+        return label
+    return label[:1].lower() + label[1:]
+
+
 def _themes(taxonomy: Taxonomy, keys: Sequence[str], locale: str) -> str:
-    return _join([taxonomy.themes[k].label(locale).lower() for k in keys], locale)
+    return _join([lower_first(taxonomy.themes[k].label(locale)) for k in keys], locale)
 
 
 def _in_order(source: Sequence[str], wanted: set[str]) -> list[str]:
@@ -66,8 +74,8 @@ def reasons(me: Attendee, partner: Attendee, locale: str) -> list[str]:
         out.append(
             t(
                 "intro.reason.disciplines",
-                mine=taxonomy.disciplines[mine].label(locale).lower(),
-                theirs=taxonomy.disciplines[theirs].label(locale).lower(),
+                mine=lower_first(taxonomy.disciplines[mine].label(locale)),
+                theirs=lower_first(taxonomy.disciplines[theirs].label(locale)),
             )
         )
     relation = taxonomy.region_relation(me.region, partner.region)

@@ -61,6 +61,14 @@ def test_migrate_create_event_and_demo_data_from_the_command_line(
     assert demo.returncode == 0, demo.stderr
     assert "320 attendees created" in demo.stdout
     assert "0 attendees created" in run("demo-data", env=sqlite_env).stdout
+    planned = run("plan-round", "--period", "2026-12", env=sqlite_env)
+    assert planned.returncode == 0, planned.stderr
+    assert "320 people, 160 pairs" in planned.stdout
+    assert "repeats 0" in planned.stdout
+    published = run("publish-round", "1", env=sqlite_env)
+    assert published.returncode == 0, published.stderr
+    assert "320 introductions queued" in published.stdout
+    assert run("publish-round", "1", env=sqlite_env).returncode == 2
 
 
 @pytest.mark.parametrize(

@@ -31,3 +31,11 @@ async def test_demo_data_is_a_realistic_confirmed_population_and_loads_once(empt
     for a in attendees:
         assert 1 <= len(a.expertise) <= 5 and 1 <= len(a.gaps) <= 5
         assert not set(a.expertise) & set(a.gaps)
+
+
+def test_every_demo_address_is_one_mail_can_deliver() -> None:
+    from notifications import Address
+    from peernet.demo import demo_population
+
+    for person in demo_population():
+        Address(name=str(person["name"]), email=str(person["email"]))
