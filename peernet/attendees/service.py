@@ -67,15 +67,12 @@ async def sign_up(
     settings: Settings, event_slug: str, data: SignupIn, *, channel: str
 ) -> SignupReceipt:
     event = await get_open_event(event_slug)
-    for attempt in range(2):
-        try:
-            return await _store_signup(settings, event.id, event.title, data, channel=channel)
-        except IntegrityError:
-            # Someone signed up with the same new address at the same moment: the second
-            # attempt finds that attendee and attaches this sign-up to it.
-            if attempt:
-                raise
-    raise AssertionError("unreachable")
+    try:
+        return await _store_signup(settings, event.id, event.title, data, channel=channel)
+    except IntegrityError:
+        # The same new address signed up at the same moment and won the insert: this
+        # second attempt finds that attendee and attaches the sign-up to it.
+        return await _store_signup(settings, event.id, event.title, data, channel=channel)
 
 
 async def _store_signup(

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
 
 from peernet import clock
 from peernet.errors import FieldErrors
@@ -42,21 +45,13 @@ async def record_answer(settings: Settings, token: str) -> Answer:
     if not await MatchMember.exists(match_id=answer.match_id, attendee_id=answer.attendee_id):
         raise LinkInvalid("the answer link does not belong to a match")
     now = clock.now()
-    feedback = await MatchFeedback.get_or_none(
-        match_id=answer.match_id, attendee_id=answer.attendee_id
-    )
-    if feedback is None:
-        await MatchFeedback.create(
-            match_id=answer.match_id,
-            attendee_id=answer.attendee_id,
-            answer=answer.answer,
-            rating=answer.rating,
-            answered_at=now,
-        )
-    else:
-        feedback.answer = answer.answer
-        if answer.rating is not None:
-            feedback.rating = answer.rating
-        feedback.answered_at = now
-        await feedback.save()
+    changes: dict[str, Any] = {"answer": answer.answer, "answered_at": now}
+    if answer.rating is not None:
+        changes["rating"] = answer.rating
+    key: dict[str, Any] = {"match_id": answer.match_id, "attendee_id": answer.attendee_id}
+    if not await MatchFeedback.filter(**key).update(**changes):
+        try:
+            await MatchFeedback.create(**key, **changes)
+        except IntegrityError:  # a double click: the other request created it first
+            await MatchFeedback.filter(**key).update(**changes)
     return answer

@@ -16,6 +16,7 @@ import logging
 import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email.message import EmailMessage
 
 from tortoise import connections
 from tortoise.expressions import F, Q
@@ -84,7 +85,7 @@ async def claim_batch(limit: int = BATCH_SIZE, *, lease: timedelta = LEASE) -> l
     return rows
 
 
-def _as_email(row: OutboxMessage, settings: Settings):  # type: ignore[no-untyped-def]
+def _as_email(row: OutboxMessage, settings: Settings) -> EmailMessage:
     return build_message(
         sender=sender_address(settings),
         recipient=Address(name=row.recipient_name, email=row.recipient_email),
@@ -139,7 +140,7 @@ async def dispatch_once(
     if not rows:
         return report
     sendable: list[OutboxMessage] = []
-    messages = []
+    messages: list[EmailMessage] = []
     for row in rows:
         try:
             messages.append(_as_email(row, settings))

@@ -8,6 +8,18 @@ from pathlib import Path
 import pytest
 
 
+BREDA = [
+    "--slug",
+    "omei-breda",
+    "--title",
+    "OMEI Breda",
+    "--date",
+    "2026-12-03",
+    "--place",
+    "Breda",
+]
+
+
 def run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "peernet.cli", *args],
@@ -29,32 +41,10 @@ def test_migrate_create_event_and_demo_data_from_the_command_line(
 ) -> None:
     assert run("migrate", env=sqlite_env).returncode == 0
     assert run("migrate", env=sqlite_env).returncode == 0  # nothing left to apply
-    made = run(
-        "create-event",
-        "--slug",
-        "omei-breda",
-        "--title",
-        "OMEI Breda",
-        "--date",
-        "2026-12-03",
-        "--place",
-        "Breda",
-        env=sqlite_env,
-    )
+    made = run("create-event", *BREDA, env=sqlite_env)
     assert made.returncode == 0, made.stderr
     assert "/join/omei-breda" in made.stdout
-    twice = run(
-        "create-event",
-        "--slug",
-        "omei-breda",
-        "--title",
-        "OMEI Breda",
-        "--date",
-        "2026-12-03",
-        "--place",
-        "Breda",
-        env=sqlite_env,
-    )
+    twice = run("create-event", *BREDA, env=sqlite_env)
     assert twice.returncode == 2
     assert "already exists" in twice.stderr
     demo = run("demo-data", env=sqlite_env)
