@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-
 BREDA = [
     "--slug",
     "omei-breda",
