@@ -14,10 +14,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from starlette.config import Config, Environ
 from starlette.datastructures import Secret
 
-from notifications import Address
+from notifications import BACKENDS as MAIL_BACKENDS
+from notifications import PROVIDERS, Address, parse_smtp_url
 
 DEVELOPMENT_SECRET_KEY = "peernet-development-secret-do-not-use-in-production"  # noqa: S105
-MAIL_BACKENDS = ("file", "smtp", "http")
 LOCALES = ("nl", "en")
 
 
@@ -91,6 +91,7 @@ class Settings:
             )
         if self.default_locale not in LOCALES:
             raise SettingsError(f"DEFAULT_LOCALE: must be one of {', '.join(LOCALES)}")
+        self._check_mail_backend()
         try:
             sender = Address.parse(self.mail_from)
         except ValueError:
@@ -107,6 +108,27 @@ class Settings:
             ZoneInfo(self.timezone_name)
         except (ZoneInfoNotFoundError, ValueError):
             raise SettingsError(f"TIMEZONE: unknown time zone {self.timezone_name!r}") from None
+
+    def _check_mail_backend(self) -> None:
+        # Only the chosen backend's settings matter; a bad one stops the process at start.
+        if self.mail_backend == "smtp":
+            try:
+                parse_smtp_url(self.smtp_url)
+            except ValueError as exc:
+                message = str(exc)
+                raise SettingsError(
+                    message if message.startswith("SMTP_URL") else f"SMTP_URL: {message}"
+                ) from None
+        elif self.mail_backend == "http":
+            if not str(self.mail_http_token):
+                raise SettingsError("MAIL_HTTP_TOKEN: required when MAIL_BACKEND=http")
+            if self.mail_http_provider not in PROVIDERS:
+                raise SettingsError(
+                    f"MAIL_HTTP_PROVIDER: must be one of {', '.join(PROVIDERS)},"
+                    f" not {self.mail_http_provider!r}"
+                )
+            if not self.mail_http_url.startswith(("https://", "http://")):
+                raise SettingsError("MAIL_HTTP_URL: must be an http(s) URL")
 
     @property
     def is_production(self) -> bool:

@@ -31,8 +31,31 @@ def test_production_refuses_the_development_secret_key() -> None:
         ("DEFAULT_LOCALE", "de"),
         ("PEERNET_ENV", "staging"),
         ("SECRET_KEY", "short"),
+        ("COORDINATOR_EMAILS", "coordinator@example.org, not-an-address"),
+        ("NUDGE_MET_AFTER_DAYS", "0"),
+        ("FEEDBACK_AFTER_DAYS", "five"),
     ],
 )
 def test_a_bad_setting_is_refused_naming_the_variable(variable: str, value: str) -> None:
     with pytest.raises(SettingsError, match=rf"^{variable}:"):
         load_settings({variable: value})
+
+
+@pytest.mark.parametrize(
+    ("environ", "variable"),
+    [
+        ({"MAIL_BACKEND": "smtp", "SMTP_URL": "ftp://mail.example.org"}, "SMTP_URL"),
+        ({"MAIL_BACKEND": "smtp", "SMTP_URL": "smtp://host:notaport"}, "SMTP_URL"),
+        ({"MAIL_BACKEND": "http"}, "MAIL_HTTP_TOKEN"),
+        (
+            {"MAIL_BACKEND": "http", "MAIL_HTTP_TOKEN": "t", "MAIL_HTTP_PROVIDER": "x"},
+            "MAIL_HTTP_PROVIDER",
+        ),
+    ],
+)
+def test_the_chosen_mail_backend_is_checked_at_start(
+    environ: dict[str, str], variable: str
+) -> None:
+    with pytest.raises(SettingsError, match=rf"^{variable}:"):
+        load_settings(environ)
+    assert load_settings({**environ, "MAIL_BACKEND": "file"}).mail_backend == "file"
