@@ -51,6 +51,7 @@ browser:
 bench: venv
 	$(BIN)/python -m matching.bench
 	$(BIN)/python -m benchmarks.smtp_throughput
+	$(BIN)/python -m benchmarks.outbox_drain
 
 clean:
 	rm -rf $(VENV) var peernet.sqlite3* .mypy_cache .ruff_cache .pytest_cache .hypothesis

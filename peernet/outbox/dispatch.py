@@ -98,24 +98,20 @@ def _as_email(row: OutboxMessage, settings: Settings) -> EmailMessage:
     )
 
 
-async def _record(
+async def _record_failure(
     row: OutboxMessage, result: DeliveryResult, report: DispatchReport, now: datetime
 ) -> None:
-    if result.status is DeliveryStatus.SENT:
+    detail = result.detail[:2000]
+    if result.status is DeliveryStatus.PERMANENT:
         await OutboxMessage.filter(id=row.id).update(
-            status=OutboxStatus.SENT, sent_at=now, lease_expires_at=None, last_error=""
-        )
-        report.sent += 1
-    elif result.status is DeliveryStatus.PERMANENT:
-        await OutboxMessage.filter(id=row.id).update(
-            status=OutboxStatus.FAILED, lease_expires_at=None, last_error=result.detail[:2000]
+            status=OutboxStatus.FAILED, lease_expires_at=None, last_error=detail
         )
         report.failed += 1
     else:
         next_attempt = now + retry_delay(row.attempts)
         if next_attempt >= row.deadline_at:
             await OutboxMessage.filter(id=row.id).update(
-                status=OutboxStatus.DEAD, lease_expires_at=None, last_error=result.detail[:2000]
+                status=OutboxStatus.DEAD, lease_expires_at=None, last_error=detail
             )
             report.dead += 1
         else:
@@ -123,11 +119,27 @@ async def _record(
                 status=OutboxStatus.PENDING,
                 next_attempt_at=next_attempt,
                 lease_expires_at=None,
-                last_error=result.detail[:2000],
+                last_error=detail,
             )
             report.retrying += 1
-    if result.status is not DeliveryStatus.SENT:
-        report.errors.append(f"{row.idempotency_key}: {result.detail}")
+    report.errors.append(f"{row.idempotency_key}: {result.detail}")
+
+
+async def _record(
+    outcomes: list[tuple[OutboxMessage, DeliveryResult]], report: DispatchReport
+) -> None:
+    """Write a batch's results in one transaction: one statement for all that were sent."""
+    now = clock.now()
+    sent = [row.id for row, result in outcomes if result.status is DeliveryStatus.SENT]
+    async with in_transaction():
+        if sent:
+            await OutboxMessage.filter(id__in=sent).update(
+                status=OutboxStatus.SENT, sent_at=now, lease_expires_at=None, last_error=""
+            )
+            report.sent += len(sent)
+        for row, result in outcomes:
+            if result.status is not DeliveryStatus.SENT:
+                await _record_failure(row, result, report, now)
 
 
 async def dispatch_once(
@@ -141,18 +153,15 @@ async def dispatch_once(
         return report
     sendable: list[OutboxMessage] = []
     messages: list[EmailMessage] = []
+    unsendable: list[tuple[OutboxMessage, DeliveryResult]] = []
     for row in rows:
         try:
             messages.append(_as_email(row, settings))
             sendable.append(row)
         except ValueError as exc:  # includes HeaderInjectionError: never retried
-            await _record(
-                row, DeliveryResult(DeliveryStatus.PERMANENT, str(exc)), report, clock.now()
-            )
-    results = await transport.send(messages)
-    now = clock.now()
-    for row, result in zip(sendable, results, strict=True):
-        await _record(row, result, report, now)
+            unsendable.append((row, DeliveryResult(DeliveryStatus.PERMANENT, str(exc))))
+    results = await transport.send(messages) if messages else []
+    await _record([*unsendable, *zip(sendable, results, strict=True)], report)
     if report.errors:
         logger.warning("outbox: %d not sent: %s", len(report.errors), "; ".join(report.errors[:5]))
     return report
