@@ -1,9 +1,9 @@
 """End to end: the outbox worker's drain, database included, against the SMTP ceiling.
 
-    python -m benchmarks.outbox_drain [--pairs 2500] [--database-url URL]
+    python -m benchmarks.outbox_drain [--pairs 2500]
 
-Publishes a round of ``--pairs`` pairs (two introductions each) into a fresh database
-(a temporary SQLite file unless ``--database-url`` names another), then times
+Publishes a round of ``--pairs`` pairs (two introductions each) into a fresh SQLite
+database in a temporary folder, then times
 :func:`peernet.outbox.dispatch.drain` with the SMTP backend: claiming batches, building
 each message, sending, and recording every result. The same messages sent by a bare
 aiosmtplib loop over one connection give the ceiling. The aiosmtpd server runs in its own
@@ -21,53 +21,20 @@ import time
 from collections.abc import Sequence
 
 from benchmarks.smtp_throughput import ceiling, free_port, serve
-from peernet import clock, db
-from peernet.attendees.models import Attendee, AttendeeStatus
+from peernet import db
+from peernet.demo import publish_synthetic_round
 from peernet.outbox.dispatch import _as_email, drain
 from peernet.outbox.models import OutboxMessage, OutboxStatus
-from peernet.rounds.service import create_round, publish_round
 from peernet.settings import Settings, load_settings
 from peernet.worker import make_transport
 
 
 async def prepare(settings: Settings, pairs: int) -> float:
-    if settings.database_url.startswith(("postgres", "asyncpg")):
-        await db.init_db(settings)
-        from tortoise import connections
-
-        await connections.get("default").execute_script(
-            "DROP SCHEMA public CASCADE; CREATE SCHEMA public;"
-        )
-        await db.close_db()
     await db.migrate_db(settings)
     await db.close_db()
     await db.init_db(settings)
-    now = clock.now()
-    await Attendee.bulk_create(
-        [
-            Attendee(
-                name=f"Deelnemer {n}",
-                email=f"deelnemer{n}@example.org",
-                email_normalized=f"deelnemer{n}@example.org",
-                organisation="Gemeente Utrecht",
-                role="teacher" if n % 2 else "youth_worker",
-                region="midden_nederland",
-                expertise=["polarisation"],
-                gaps=["family_approach"],
-                languages=["nl"],
-                meeting_preference="either",
-                status=AttendeeStatus.ACTIVE,
-                created_at=now,
-                updated_at=now,
-            )
-            for n in range(pairs * 2)
-        ],
-        batch_size=1000,
-    )
-    ids = sorted(a.id for a in await Attendee.all().only("id"))
-    rnd = await create_round("2026-12", [[ids[i], ids[i + 1]] for i in range(0, len(ids), 2)])
     started = time.perf_counter()
-    await publish_round(settings, rnd.id)
+    await publish_synthetic_round(settings, pairs)
     seconds = time.perf_counter() - started
     await db.close_db()
     return seconds
@@ -95,13 +62,12 @@ async def run(settings: Settings, port: int) -> tuple[float, float, int]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--pairs", type=int, default=2500)
-    parser.add_argument("--database-url", default="")
     options = parser.parse_args(argv)
     folder = tempfile.mkdtemp(prefix="peernet-bench-")
     port = free_port()
     settings = load_settings(
         {
-            "DATABASE_URL": options.database_url or f"sqlite://{folder}/bench.sqlite3",
+            "DATABASE_URL": f"sqlite://{folder}/bench.sqlite3",
             "MAIL_BACKEND": "smtp",
             "SMTP_URL": f"smtp://127.0.0.1:{port}?starttls=0",
             "BASE_URL": "https://peernet.example.nl",
@@ -111,7 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     published = asyncio.run(prepare(settings, options.pairs))
     count = options.pairs * 2
     print(f"published {count} introductions into the outbox in {published:.2f} s "
-          f"({count / published:,.0f} msg/s), {settings.database_url.split(':')[0]}")  # fmt: skip
+          f"({count / published:,.0f} msg/s), SQLite")  # fmt: skip
 
     context = multiprocessing.get_context("spawn")
     received = context.Value("q", 0)

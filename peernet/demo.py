@@ -16,6 +16,9 @@ from peernet import clock
 from peernet.attendees.models import Attendance, Attendee, AttendeeStatus, Consent
 from peernet.attendees.service import CONSENT_PURPOSE, CONSENT_VERSION, normalize_email
 from peernet.events.models import Event
+from peernet.rounds.models import Round
+from peernet.rounds.service import create_round, publish_round
+from peernet.settings import Settings
 from peernet.taxonomy.service import get_taxonomy
 
 DEMO_SLUG = "demo"
@@ -287,3 +290,36 @@ async def load_demo_data(size: int = 320) -> tuple[int, int]:
             ]
         )
     return len(new), len(people)
+
+
+async def publish_synthetic_round(settings: Settings, pairs: int) -> Round:
+    """``pairs`` * 2 identical active attendees, paired and published: a load of
+    introductions in the outbox, for the worker's tests and the delivery benchmark."""
+    now = clock.now()
+    await Attendee.bulk_create(
+        [
+            Attendee(
+                name=f"Deelnemer {n}",
+                email=f"deelnemer{n}@example.org",
+                email_normalized=f"deelnemer{n}@example.org",
+                organisation="Gemeente Utrecht",
+                role="teacher" if n % 2 else "youth_worker",
+                region="midden_nederland",
+                expertise=["polarisation"],
+                gaps=["family_approach"],
+                languages=["nl"],
+                meeting_preference="either",
+                status=AttendeeStatus.ACTIVE,
+                created_at=now,
+                updated_at=now,
+            )
+            for n in range(pairs * 2)
+        ],
+        batch_size=1000,
+    )
+    ids = sorted(a.id for a in await Attendee.filter(email__startswith="deelnemer").only("id"))
+    rnd = await create_round(
+        now.strftime("%Y-%m"), [list(p) for p in zip(ids[::2], ids[1::2], strict=True)]
+    )
+    await publish_round(settings, rnd.id)
+    return rnd

@@ -13,11 +13,9 @@ from contextlib import asynccontextmanager
 
 import pytest
 
-from peernet import clock
-from peernet.attendees.models import Attendee, AttendeeStatus
+from peernet.demo import publish_synthetic_round
 from peernet.outbox.dispatch import BATCH_SIZE
 from peernet.outbox.models import OutboxMessage, OutboxStatus
-from peernet.rounds.service import create_round, publish_round
 from peernet.settings import Settings
 from peernet.worker import JOB_DEFAULTS, build_scheduler, make_transport
 from tests.notifications.smtp_server import ScriptedHandler, smtp_server
@@ -35,33 +33,6 @@ def handler() -> ScriptedHandler:
 def smtp_port(handler: ScriptedHandler) -> Iterator[int]:
     with smtp_server(handler) as port:
         yield port
-
-
-async def introductions(settings: Settings, pairs: int) -> None:
-    now = clock.now()
-    await Attendee.bulk_create(
-        [
-            Attendee(
-                name=f"Deelnemer {n}",
-                email=f"deelnemer{n}@example.org",
-                email_normalized=f"deelnemer{n}@example.org",
-                organisation="Gemeente Utrecht",
-                role="teacher" if n % 2 else "youth_worker",
-                region="midden_nederland",
-                expertise=["polarisation"],
-                gaps=["family_approach"],
-                languages=["nl"],
-                meeting_preference="either",
-                status=AttendeeStatus.ACTIVE,
-                created_at=now,
-                updated_at=now,
-            )
-            for n in range(pairs * 2)
-        ]
-    )
-    ids = sorted(a.id for a in await Attendee.all().only("id"))
-    rnd = await create_round("2026-12", [[ids[i], ids[i + 1]] for i in range(0, len(ids), 2)])
-    await publish_round(settings, rnd.id)
 
 
 @asynccontextmanager
@@ -117,7 +88,7 @@ def recipients(handler: ScriptedHandler) -> Counter[str]:
 async def test_sigkill_mid_batch_loses_nothing_and_duplicates_at_most_the_batch_in_flight(
     settings: Settings, handler: ScriptedHandler, smtp_port: int
 ) -> None:
-    await introductions(settings, 500)
+    await publish_synthetic_round(settings, 500)
     async with worker(smtp_port) as first:
         await until(lambda: len(handler.received) >= 250)
         first.send_signal(signal.SIGKILL)
@@ -144,7 +115,7 @@ async def test_two_workers_on_postgres_drain_2000_messages_without_duplicates(
     settings: Settings, handler: ScriptedHandler, smtp_port: int
 ) -> None:
     handler.data_delay = 0.001
-    await introductions(settings, 1000)
+    await publish_synthetic_round(settings, 1000)
     async with worker(smtp_port), worker(smtp_port):
         await until(all_sent, seconds=240)
     counts = recipients(handler)
