@@ -5,7 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-_now: Callable[[], datetime] = lambda: datetime.now(UTC)  # noqa: E731
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+_now: Callable[[], datetime] = _utc_now
 
 
 def now() -> datetime:
@@ -19,4 +24,4 @@ def set_clock(clock: Callable[[], datetime]) -> None:
 
 
 def reset_clock() -> None:
-    set_clock(lambda: datetime.now(UTC))
+    set_clock(_utc_now)

@@ -67,6 +67,8 @@ class Signup(Model):
     event: fields.ForeignKeyRelation[Any] = fields.ForeignKeyField(
         "peernet.Event", related_name="signups", on_delete=fields.CASCADE
     )
+    attendee_id: int  # the foreign keys' columns, declared for the type checker
+    event_id: int
     details: fields.Field[Any] = fields.JSONField()
     channel = fields.CharField(max_length=16)  # "form" or "api"
     consent_version = fields.CharField(max_length=32)

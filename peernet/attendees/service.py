@@ -145,7 +145,7 @@ async def confirm_signup(token: str) -> Attendee:
         )
         if not claimed:
             raise TokenUsed("the confirmation link was already used")
-        attendee = await Attendee.get(id=signup.attendee_id)  # type: ignore[attr-defined]
+        attendee = await Attendee.get(id=signup.attendee_id)
         for field, value in signup.details.items():
             setattr(attendee, field, value)
         attendee.email_normalized = normalize_email(attendee.email)
@@ -156,7 +156,7 @@ async def confirm_signup(token: str) -> Attendee:
         await attendee.save()
         await Attendance.get_or_create(
             attendee=attendee,
-            event_id=signup.event_id,  # type: ignore[attr-defined]
+            event_id=signup.event_id,
             defaults={"created_at": now},
         )
         await Consent.create(
@@ -164,7 +164,7 @@ async def confirm_signup(token: str) -> Attendee:
             purpose=CONSENT_PURPOSE,
             text_version=signup.consent_version,
             locale=signup.locale,
-            channel=f"{signup.channel}:{signup.event_id}",  # type: ignore[attr-defined]
+            channel=f"{signup.channel}:{signup.event_id}",
             signup=signup,
             given_at=signup.created_at,
             confirmed_at=now,

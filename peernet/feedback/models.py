@@ -23,6 +23,8 @@ class MatchFeedback(Model):
     attendee: fields.ForeignKeyRelation[Any] = fields.ForeignKeyField(
         "peernet.Attendee", related_name="feedback", on_delete=fields.CASCADE
     )
+    match_id: int  # the foreign keys' columns, declared for the type checker
+    attendee_id: int
     answer = fields.CharEnumField(MeetingAnswer, max_length=16, null=True)
     rating = fields.SmallIntField(null=True)  # 1-5 usefulness
     answered_at = fields.DatetimeField()

@@ -69,11 +69,9 @@ async def queue_due_nudges(settings: Settings) -> int:
     now = clock.now()
     queued = 0
     for kind, (due, done) in NUDGES.items():
-        due_matches = await Match.filter(
-            **{f"{due}__lte": now, f"{done}__isnull": True}
-        ).values_list("id", flat=True)
-        for match_id in due_matches:
-            queued += await _queue_for_match(settings, kind, int(str(match_id)), done)
+        due_matches = await Match.filter(**{f"{due}__lte": now, f"{done}__isnull": True}).only("id")
+        for match in due_matches:
+            queued += await _queue_for_match(settings, kind, match.id, done)
     return queued
 
 
@@ -88,7 +86,7 @@ async def _queue_for_match(settings: Settings, kind: str, match_id: int, done: s
             "attendee_id", flat=True
         )
         members = await Attendee.filter(id__in=list(member_ids)).order_by("id")
-        feedback = {f.attendee_id: f for f in await MatchFeedback.filter(match_id=match_id)}  # type: ignore[attr-defined]
+        feedback = {f.attendee_id: f for f in await MatchFeedback.filter(match_id=match_id)}
         for me in members:
             if me.status is AttendeeStatus.LEFT or not _still_to_ask(kind, feedback.get(me.id)):
                 continue

@@ -33,6 +33,7 @@ class Match(Model):
     round: fields.ForeignKeyRelation[Round] = fields.ForeignKeyField(
         "peernet.Round", related_name="matches", on_delete=fields.CASCADE
     )
+    round_id: int  # the foreign key's column, declared for the type checker
     score = fields.FloatField(default=0.0)
     explanation: fields.Field[Any] = fields.JSONField(default=dict)
     introduced_at = fields.DatetimeField(null=True)
@@ -53,6 +54,8 @@ class MatchMember(Model):
     attendee: fields.ForeignKeyRelation[Any] = fields.ForeignKeyField(
         "peernet.Attendee", related_name="memberships", on_delete=fields.CASCADE
     )
+    match_id: int  # the foreign keys' columns, declared for the type checker
+    attendee_id: int
 
     class Meta:
         table = "match_member"

@@ -46,17 +46,16 @@ async def _history() -> tuple[dict[int, list[PastPairing]], dict[int, int], set[
     matches = {m.id: m for m in await Match.filter(round__status=RoundStatus.PUBLISHED)}
     by_match: dict[int, list[int]] = defaultdict(list)
     for member in members:
-        by_match[member.match_id].append(member.attendee_id)  # type: ignore[attr-defined]
+        by_match[member.match_id].append(member.attendee_id)
     answers: dict[tuple[int, int], MatchFeedback] = {
-        (f.match_id, f.attendee_id): f  # type: ignore[attr-defined]
-        for f in feedback
+        (f.match_id, f.attendee_id): f for f in feedback
     }
     published_on = {r.id: r.published_at.date() for r in rounds if r.published_at}
 
     past: dict[int, list[PastPairing]] = defaultdict(list)
     for match_id, group in by_match.items():
         match = matches[match_id]
-        on = published_on[match.round_id]  # type: ignore[attr-defined]
+        on = published_on[match.round_id]
         reports = [answers.get((match_id, a)) for a in group]
         said = {r.answer for r in reports if r is not None}
         met = (
@@ -74,7 +73,7 @@ async def _history() -> tuple[dict[int, list[PastPairing]], dict[int, int], set[
 
     in_round: dict[int, set[int]] = defaultdict(set)
     for match_id, group in by_match.items():
-        in_round[matches[match_id].round_id].update(group)  # type: ignore[attr-defined]
+        in_round[matches[match_id].round_id].update(group)
     waited: dict[int, int] = {}
     for person in {a.id for a in await Attendee.filter(status=AttendeeStatus.ACTIVE).only("id")}:
         count = 0
@@ -88,7 +87,7 @@ async def _history() -> tuple[dict[int, list[PastPairing]], dict[int, int], set[
     if rounds:
         last = rounds[0].id
         for match_id, group in by_match.items():
-            if matches[match_id].round_id == last:  # type: ignore[attr-defined]
+            if matches[match_id].round_id == last:
                 if len(group) == 3:
                     third.add(group[2])
                 for person in group:

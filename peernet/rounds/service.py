@@ -72,12 +72,11 @@ async def publish_round(settings: Settings, round_id: int) -> int:
         matches = await Match.filter(round_id=round_id).order_by("id")
         members = await MatchMember.filter(match__round_id=round_id).order_by("id")
         attendees = {
-            a.id: a
-            for a in await Attendee.filter(id__in=[m.attendee_id for m in members])  # type: ignore[attr-defined]
+            a.id: a for a in await Attendee.filter(id__in=[m.attendee_id for m in members])
         }
         by_match: dict[int, list[Attendee]] = {}
         for member in members:
-            by_match.setdefault(member.match_id, []).append(attendees[member.attendee_id])  # type: ignore[attr-defined]
+            by_match.setdefault(member.match_id, []).append(attendees[member.attendee_id])
         for match in matches:
             group = by_match.get(match.id, [])
             for me in group:

@@ -43,7 +43,7 @@ async def population() -> list[int]:
 async def groups() -> list[set[int]]:
     out: dict[int, set[int]] = {}
     for m in await MatchMember.all():
-        out.setdefault(m.match_id, set()).add(m.attendee_id)  # type: ignore[attr-defined]
+        out.setdefault(m.match_id, set()).add(m.attendee_id)
     return list(out.values())
 
 
@@ -81,13 +81,13 @@ async def test_the_next_round_never_repeats_a_pair_and_feedback_is_kept(
     assert member is not None
     await MatchFeedback.create(
         match=a_match,
-        attendee_id=member.attendee_id,  # type: ignore[attr-defined]
+        attendee_id=member.attendee_id,
         answer=MeetingAnswer.REMATCH,
         answered_at=frozen_clock.current,
     )
     second, plan = await propose_round("2026-12")
     after = {
-        frozenset(m.attendee_id for m in await MatchMember.filter(match_id=match.id))  # type: ignore[attr-defined]
+        frozenset(m.attendee_id for m in await MatchMember.filter(match_id=match.id))
         for match in await Match.filter(round=second)
     }
     pairs_before = {frozenset((a, b)) for g in before for a in g for b in g if a != b}
