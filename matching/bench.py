@@ -58,7 +58,7 @@ def measure(fn: Callable[[], T], memory: bool = True) -> tuple[T, float, float |
 def weights(n: int, seed: int) -> FloatArray:
     """The round scores of a synthetic population as a dense matrix (-inf: forbidden)."""
     people = population(n, seed)
-    enc = encode(people, neighbours=NEIGHBOURS, blocked=(), today=TODAY, rules=RoundRules())
+    enc = encode(people, neighbours=NEIGHBOURS, kept_apart=(), today=TODAY, rules=RoundRules())
     everyone = np.arange(n, dtype=np.intp)
     w = np.empty((n, n))
     for lo in range(0, n, 1000):

@@ -47,7 +47,7 @@ def check_plan(
     *,
     today: date,
     neighbours: Mapping[str, Collection[str]],
-    blocks: Collection[tuple[PersonId, PersonId]] = (),
+    kept_apart: Collection[tuple[PersonId, PersonId]] = (),
     excluded: Collection[PersonId] = (),
     rules: RoundRules | None = None,
 ) -> list[str]:
@@ -58,7 +58,7 @@ def check_plan(
     for r, ns in neighbours.items():
         for other in ns:
             near.setdefault(other, set()).add(r)
-    blocked = {frozenset(pair) for pair in blocks}
+    apart = {frozenset(pair) for pair in kept_apart}
     problems: list[str] = []
     members = [m for g in plan.groups for m in g.members]
     if len(members) != len(set(members)):
@@ -76,7 +76,7 @@ def check_plan(
         for s, a_id in enumerate(g.members):
             for b_id in g.members[s + 1 :]:
                 a, b = by_id[a_id], by_id[b_id]
-                broken = _broken_rules(a, b, rules=rules, today=today, near=near, blocked=blocked)
+                broken = _broken_rules(a, b, rules=rules, today=today, near=near, apart=apart)
                 problems += [f"{a_id}-{b_id}: {rule}" for rule in broken]
     return problems
 
@@ -88,11 +88,11 @@ def _broken_rules(
     rules: RoundRules,
     today: date,
     near: Mapping[str, set[str]],
-    blocked: set[frozenset[PersonId]],
+    apart: set[frozenset[PersonId]],
 ) -> list[str]:
     out: list[str] = []
-    if frozenset((a.id, b.id)) in blocked:
-        out.append("blocked pair")
+    if frozenset((a.id, b.id)) in apart:
+        out.append("kept apart")
     if not rules.allow_same_discipline and a.discipline == b.discipline:
         out.append("same discipline")
     if is_repeat(a, b.id, today, rules) or is_repeat(b, a.id, today, rules):

@@ -31,7 +31,7 @@ PinRejection = Literal[
     "same_person",
     "excluded",
     "conflicting_pin",  # one of the two is already in an earlier pin
-    "blocked",
+    "kept_apart",  # the coordinator keeps these two apart
     "same_discipline",
     "repeat",
     "no_shared_language",
@@ -88,9 +88,9 @@ class RoundRules:
       ``never_repeat_rating_at_most`` or lower by either person is never repeated, and a
       pairing reported as not met counts as a repeat unless ``not_met_counts_as_repeat``
       is false.
-    - Coordinator blocks are never paired; the two people need a shared language; someone
-      who only meets in person is only paired with someone in the same or a neighbouring
-      region, and never with someone who only meets online.
+    - Two people the coordinator keeps apart are never paired; two people need a shared
+      language; someone who only meets in person is only paired with someone in the same or
+      a neighbouring region, and never with someone who only meets online.
 
     The score of an allowed pair (higher is better, never negative) is the sum of:
 

@@ -43,7 +43,7 @@ def plan_round(
     *,
     today: date,
     neighbours: Mapping[str, Collection[str]],
-    blocks: Collection[tuple[PersonId, PersonId]] = (),
+    kept_apart: Collection[tuple[PersonId, PersonId]] = (),
     pins: Sequence[tuple[PersonId, PersonId]] = (),
     excluded: Collection[PersonId] = (),
     rules: RoundRules | None = None,
@@ -59,8 +59,8 @@ def plan_round(
     neighbours : mapping of region key to region keys
         Which regions border which; the relation is made symmetric. A region missing from
         it has no neighbours.
-    blocks : collection of (id, id)
-        Coordinator blocks: these two are never grouped.
+    kept_apart : collection of (id, id)
+        The coordinator's "keep apart" rules: these two are never grouped.
     pins : sequence of (id, id)
         Coordinator pins: these two form a pair, unless the pin names someone unknown or
         excluded, repeats a person of an earlier pin, or breaks a hard rule; then it is
@@ -100,9 +100,9 @@ def plan_round(
     excluded_ids = set(excluded)
     known = {p.id for p in profiles}
     active = [p for p in profiles if p.id not in excluded_ids]
-    enc = encode(active, neighbours=neighbours, blocked=blocks, today=today, rules=rules)
+    enc = encode(active, neighbours=neighbours, kept_apart=kept_apart, today=today, rules=rules)
     index = {pid: i for i, pid in enumerate(enc.ids)}
-    blocked_pairs = {frozenset((a, b)) for a, b in blocks}
+    apart_pairs = {frozenset((a, b)) for a, b in kept_apart}
 
     pinned: list[tuple[int, int]] = []
     rejected: list[RejectedPin] = []
@@ -118,7 +118,7 @@ def plan_round(
         elif index[a] in taken or index[b] in taken:
             reason = "conflicting_pin"
         else:
-            reason = _rule_broken(enc, index[a], index[b], blocked_pairs, today)
+            reason = _rule_broken(enc, index[a], index[b], apart_pairs, today)
         if reason is not None:
             rejected.append(RejectedPin(a, b, reason))
             continue
@@ -189,13 +189,13 @@ def _check(profiles: Sequence[Profile], rules: RoundRules) -> None:
 
 
 def _rule_broken(
-    enc: Encoded, i: int, j: int, blocked: set[frozenset[PersonId]], today: date
+    enc: Encoded, i: int, j: int, apart: set[frozenset[PersonId]], today: date
 ) -> PinRejection | None:
     """The first hard rule that forbids grouping ``i`` and ``j``, or ``None``."""
     a, b = enc.profiles[i], enc.profiles[j]
     rules = enc.rules
-    if frozenset((a.id, b.id)) in blocked:
-        return "blocked"
+    if frozenset((a.id, b.id)) in apart:
+        return "kept_apart"
     if not rules.allow_same_discipline and a.discipline == b.discipline:
         return "same_discipline"
     if is_repeat(a, b.id, today, rules) or is_repeat(b, a.id, today, rules):

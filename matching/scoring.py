@@ -40,7 +40,7 @@ class Encoded:
     priority: FloatArray  # per-person additive score: waiting and trio priority
     relation: npt.NDArray[np.int8]  # region x region: DISTANT, NEIGHBOUR or SAME
     region_names: tuple[str, ...]
-    # Pairs that may never be formed this round (blocks, repeats), both directions.
+    # Pairs that may never be formed this round (kept apart, repeats), both directions.
     forbidden_a: IntArray
     forbidden_b: IntArray
     rules: RoundRules
@@ -84,7 +84,7 @@ def encode(
     profiles: Sequence[Profile],
     *,
     neighbours: Mapping[str, Collection[str]],
-    blocked: Collection[tuple[PersonId, PersonId]],
+    kept_apart: Collection[tuple[PersonId, PersonId]],
     today: date,
     rules: RoundRules,
 ) -> Encoded:
@@ -112,7 +112,7 @@ def encode(
 
     fa: list[int] = []
     fb: list[int] = []
-    for a, b in blocked:
+    for a, b in kept_apart:
         if a in index and b in index and a != b:
             fa.append(index[a])
             fb.append(index[b])

@@ -15,6 +15,8 @@ MODEL_MODULES = [
     "peernet.outbox.models",
     "peernet.rounds.models",
     "peernet.feedback.models",
+    "peernet.coordinators.models",
+    "peernet.audit.models",
 ]
 
 

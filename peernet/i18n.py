@@ -1,4 +1,5 @@
-"""Interface text in Dutch (first) and English, from one JSON catalog per locale."""
+"""Interface text in Dutch (first) and English: per locale, one JSON catalog per part of the
+service (``locales/<locale>/*.json``), merged; a key may be defined in one file only."""
 
 from __future__ import annotations
 
@@ -11,9 +12,17 @@ from peernet.settings import LOCALES
 
 @cache
 def catalog(locale: str) -> dict[str, str]:
-    text = files("peernet").joinpath("locales", f"{locale}.json").read_text(encoding="utf-8")
-    data: dict[str, str] = json.loads(text)
-    return data
+    merged: dict[str, str] = {}
+    folder = files("peernet").joinpath("locales", locale)
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if not entry.name.endswith(".json"):
+            continue
+        part: dict[str, str] = json.loads(entry.read_text(encoding="utf-8"))
+        twice = merged.keys() & part.keys()
+        if twice:
+            raise ValueError(f"locales/{locale}/{entry.name} repeats {', '.join(sorted(twice))}")
+        merged.update(part)
+    return merged
 
 
 def translate(locale: str, key: str, **params: object) -> str:

@@ -50,6 +50,12 @@ class Settings:
         self.feedback_after_days: int = self._positive(config, "FEEDBACK_AFTER_DAYS", 35)
         self.outbox_lease_seconds: int = self._positive(config, "OUTBOX_LEASE_SECONDS", 300)
         self.delivery_deadline_hours: int = self._positive(config, "DELIVERY_DEADLINE_HOURS", 48)
+        self.session_hours: int = self._positive(config, "SESSION_HOURS", 12)
+        # When the worker plans the month's draft: APScheduler cron fields, local time.
+        self.round_draft_day: str = config("ROUND_DRAFT_DAY", default="1st mon")
+        self.round_draft_time: str = config("ROUND_DRAFT_TIME", default="09:00")
+        self.auto_publish: bool = self._flag(config, "AUTO_PUBLISH")
+        self.rate_limit_storage: str = config("RATE_LIMIT_STORAGE", default="memory://")
         self._check()
 
     @staticmethod
@@ -58,6 +64,15 @@ class Settings:
         if not raw.isdigit() or int(raw) < 1:
             raise SettingsError(f"{name}: must be a whole number of at least 1, not {raw!r}")
         return int(raw)
+
+    @staticmethod
+    def _flag(config: Config, name: str) -> bool:
+        raw = config(name, default="0").strip().lower()
+        if raw in ("1", "true", "yes", "on"):
+            return True
+        if raw in ("0", "false", "no", "off", ""):
+            return False
+        raise SettingsError(f"{name}: must be 1 or 0 (true or false), not {raw!r}")
 
     @property
     def coordinators(self) -> list[str]:
@@ -108,6 +123,28 @@ class Settings:
             ZoneInfo(self.timezone_name)
         except (ZoneInfoNotFoundError, ValueError):
             raise SettingsError(f"TIMEZONE: unknown time zone {self.timezone_name!r}") from None
+        self._check_round_schedule()
+        if urlsplit(self.rate_limit_storage).scheme not in ("memory", "redis", "rediss"):
+            raise SettingsError(
+                "RATE_LIMIT_STORAGE: must be memory:// or a redis:// URL, not "
+                + repr(self.rate_limit_storage)
+            )
+
+    def _check_round_schedule(self) -> None:
+        from apscheduler.triggers.cron import CronTrigger
+
+        hour, _, minute = self.round_draft_time.partition(":")
+        if not (hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60):
+            raise SettingsError(
+                f"ROUND_DRAFT_TIME: must be HH:MM such as 09:00, not {self.round_draft_time!r}"
+            )
+        try:
+            CronTrigger(day=self.round_draft_day, timezone=self.timezone_name)
+        except ValueError:
+            raise SettingsError(
+                "ROUND_DRAFT_DAY: must be an APScheduler cron day such as '1st mon' or '1',"
+                f" not {self.round_draft_day!r}"
+            ) from None
 
     def _check_mail_backend(self) -> None:
         # Only the chosen backend's settings matter; a bad one stops the process at start.

@@ -63,7 +63,8 @@ async def peernet_error(request: Request, exc: Exception) -> Response:
         body: dict[str, object] = {"error": exc.code, "message": exc.message}
         if isinstance(exc, FieldErrors):
             body["fields"] = exc.errors
-        return JSONResponse(body, status_code=exc.status_code)
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+        return JSONResponse(body, status_code=exc.status_code, headers=headers)
     if isinstance(exc, EventClosed):
         return message_page(
             request, "closed.title", "closed.body", exc.status_code, event=exc.event.title

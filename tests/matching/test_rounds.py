@@ -57,7 +57,7 @@ def test_hard_rules_are_never_broken(
     ids = [p.id for p in people]
     pick = st.sampled_from(ids) if ids else st.nothing()
     pairs = st.lists(st.tuples(pick, pick), max_size=6) if ids else st.just([])
-    blocks = data.draw(pairs)
+    kept_apart = data.draw(pairs)
     pins = data.draw(pairs)
     excluded = data.draw(st.lists(pick, max_size=5) if ids else st.just([]))
     rules = RoundRules(block_size=block_size)
@@ -65,7 +65,7 @@ def test_hard_rules_are_never_broken(
         people,
         today=TODAY,
         neighbours=NEIGHBOURS,
-        blocks=blocks,
+        kept_apart=kept_apart,
         pins=pins,
         excluded=excluded,
         rules=rules,
@@ -75,7 +75,7 @@ def test_hard_rules_are_never_broken(
         result,
         today=TODAY,
         neighbours=NEIGHBOURS,
-        blocks=blocks,
+        kept_apart=kept_apart,
         excluded=excluded,
         rules=rules,
     )
@@ -245,7 +245,7 @@ def test_in_person_and_online_only_never_meet() -> None:
 
 def test_blocks_are_never_paired() -> None:
     people = [person("a", "care"), person("b", "education")]
-    result = plan(people, blocks=[("b", "a")])
+    result = plan(people, kept_apart=[("b", "a")])
     assert result.groups == ()
 
 
@@ -305,7 +305,7 @@ def test_pins_are_honoured() -> None:
         (("a", "a"), "same_person"),
         (("a", "x"), "excluded"),
         (("a", "s"), "same_discipline"),
-        (("a", "blk"), "blocked"),
+        (("a", "blk"), "kept_apart"),
         (("a", "old"), "repeat"),
         (("a", "en"), "no_shared_language"),
         (("ip", "on"), "meeting_incompatible"),
@@ -324,7 +324,7 @@ def test_pins_that_break_a_rule_are_reported(pin: tuple[str, str], reason: str) 
         person("on", "community", "north", meeting="online"),
         person("far", "care", "south"),
     ]
-    result = plan(people, pins=[pin], excluded=["x"], blocks=[("a", "blk")])
+    result = plan(people, pins=[pin], excluded=["x"], kept_apart=[("a", "blk")])
     assert [(r.a, r.b, r.reason) for r in result.rejected_pins] == [(*pin, reason)]
     assert all(not g.pinned for g in result.groups)
 

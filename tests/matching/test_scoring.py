@@ -35,7 +35,7 @@ def test_repeat_rules() -> None:
 
 def test_block_scores_are_symmetric_and_match_the_components() -> None:
     people = population(120, 9)
-    enc = encode(people, neighbours=NEIGHBOURS, blocked=(), today=TODAY, rules=RoundRules())
+    enc = encode(people, neighbours=NEIGHBOURS, kept_apart=(), today=TODAY, rules=RoundRules())
     everyone = np.arange(enc.n)
     w = score_block(enc, everyone, everyone)
     assert np.array_equal(w, w.T)
@@ -48,13 +48,13 @@ def test_block_scores_are_symmetric_and_match_the_components() -> None:
     assert np.array_equal(part, w[:10, 50:])
 
 
-def test_blocked_and_repeated_pairs_are_forbidden() -> None:
+def test_pairs_kept_apart_and_repeated_pairs_are_forbidden() -> None:
     people = [
         Profile("a", "care", "r", past=(PastPairing("c", date(2025, 1, 1)),)),
         Profile("b", "education", "r"),
         Profile("c", "community", "r"),
     ]
-    enc = encode(people, neighbours={}, blocked=[("a", "b")], today=TODAY, rules=RoundRules())
+    enc = encode(people, neighbours={}, kept_apart=[("a", "b")], today=TODAY, rules=RoundRules())
     everyone = np.arange(3)
     w = score_block(enc, everyone, everyone)
     assert np.isneginf(w[0, 1]) and np.isneginf(w[1, 0])

@@ -15,8 +15,12 @@ import pytest
 from tortoise import Tortoise, connections
 
 from peernet import clock, db
+from peernet.coordinators.auth import SESSION_COOKIE, session_value
+from peernet.coordinators.models import Coordinator
+from peernet.coordinators.service import create_api_token
 from peernet.settings import Settings, load_settings
 from peernet.web.app import create_app
+from tests.peernet.factories import a_coordinator
 
 _TMP = Path(tempfile.mkdtemp(prefix="peernet-tests-"))
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite://{_TMP / 'test.sqlite3'}"
@@ -104,4 +108,33 @@ async def client(empty_db: None, settings: Settings) -> AsyncIterator[httpx.Asyn
     app = create_app(settings, manage_database=False)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="https://peernet.test") as c:
+        yield c
+
+
+@pytest.fixture
+async def coordinator(empty_db: None) -> Coordinator:
+    return await a_coordinator()
+
+
+@pytest.fixture
+async def coordinator_client(
+    client: httpx.AsyncClient, settings: Settings, coordinator: Coordinator
+) -> httpx.AsyncClient:
+    """The app's client with a signed-in coordinator's session cookie."""
+    client.cookies.set(SESSION_COOKIE, session_value(settings, coordinator))
+    return client
+
+
+@pytest.fixture
+async def api_client(
+    empty_db: None, settings: Settings, coordinator: Coordinator
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A separate client that sends a coordinator's bearer token (and no cookies)."""
+    issued = await create_api_token(coordinator, label="tests")
+    app = create_app(settings, manage_database=False)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url="https://peernet.test",
+        headers={"Authorization": f"Bearer {issued.token}"},
+    ) as c:
         yield c

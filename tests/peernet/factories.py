@@ -7,6 +7,8 @@ from typing import Any
 
 from peernet import clock
 from peernet.attendees.models import Attendee, AttendeeStatus
+from peernet.coordinators.models import Coordinator
+from peernet.coordinators.service import create_coordinator
 from peernet.events.models import Event
 from peernet.events.service import create_event
 from peernet.rounds.models import Round
@@ -86,3 +88,12 @@ async def a_published_round(settings: Settings, groups: list[list[int]]) -> Roun
     rnd = await create_round("2026-11", groups)
     await publish_round(settings, rnd.id)
     return rnd
+
+
+COORDINATOR_PASSWORD = "correct horse battery staple"
+
+
+async def a_coordinator(
+    email: str = "carla@example.org", name: str = "Carla Coördinator"
+) -> Coordinator:
+    return await create_coordinator(email, COORDINATOR_PASSWORD, name=name)
