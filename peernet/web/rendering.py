@@ -64,3 +64,28 @@ def message_page(
         {"title_key": title_key, "body_key": body_key, "params": params},
         status_code=status_code,
     )
+
+
+def render_coordinator(
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    section: str = "",
+    status_code: int = 200,
+) -> HTMLResponse:
+    """A coordinator page: the signed-in coordinator, the navigation, and a CSRF token for
+    its forms (sign-out included)."""
+    from peernet.web import csrf
+
+    settings = settings_of(request)
+    cookie, token = csrf.issue_token(request, settings)
+    page = {
+        "coordinator": getattr(request.state, "coordinator", None),
+        "section": section,
+        "csrf_token": token,
+        **(context or {}),
+    }
+    response = render(request, template, page, status_code=status_code)
+    csrf.set_cookie(response, cookie, settings)
+    return response
