@@ -24,7 +24,7 @@ demo: venv
 	mkdir -p var/mail
 	$(BIN)/peernet migrate
 	$(BIN)/peernet demo-data
-	@echo "peernet: http://127.0.0.1:8000/join/demo  (mail goes to var/mail/)"
+	@echo "peernet: sign up at http://127.0.0.1:8000/join/demo, coordinators at http://127.0.0.1:8000/coordinator/login (mail goes to var/mail/)"
 	@trap 'kill 0' INT TERM EXIT; $(BIN)/peernet worker & $(BIN)/peernet serve --host 127.0.0.1 --port 8000
 
 test: venv browser lint typecheck test-sqlite test-postgres

@@ -21,7 +21,7 @@ from matching.profiles import (
     RoundStats,
     Unmatched,
 )
-from matching.rounds import plan_round
+from matching.rounds import explain_group, plan_round
 
 __all__ = [
     "Group",
@@ -35,6 +35,7 @@ __all__ = [
     "RoundRules",
     "RoundStats",
     "Unmatched",
+    "explain_group",
     "max_weight_pairs",
     "max_weight_pairs_sparse",
     "plan_round",

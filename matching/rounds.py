@@ -382,3 +382,38 @@ def _stats(
         certificate=weight / bound if bound > 0 else 1.0,
         bound_covers_all_pairs=single_block,
     )
+
+
+def explain_group(
+    members: Sequence[Profile],
+    *,
+    today: date,
+    neighbours: Mapping[str, Collection[str]],
+    rules: RoundRules | None = None,
+) -> Group:
+    """Explain a group that was formed elsewhere (by hand, or kept from an earlier plan).
+
+    Parameters
+    ----------
+    members : sequence of Profile
+        The two or three members, in the order the group lists them.
+    today, neighbours, rules
+        As for :func:`plan_round`.
+
+    Returns
+    -------
+    Group
+        With one link per pair of members; hard rules are not checked, only described.
+
+    Raises
+    ------
+    ValueError
+        When the group does not have two or three members, or as :func:`plan_round` does for
+        invalid profiles.
+    """
+    rules = rules if rules is not None else RoundRules()
+    if not 2 <= len(members) <= 3:
+        raise ValueError(f"a group has 2 or 3 members, not {len(members)}")
+    _check(members, rules)
+    enc = encode(members, neighbours=neighbours, kept_apart=(), today=today, rules=rules)
+    return _group(enc, tuple(range(len(members))), False)

@@ -27,6 +27,9 @@ The context each kind receives
 ``dead_letter_digest``
     name, messages: list of {kind, recipient, attempts (int), last_error,
     created_at (aware datetime or str)}, admin_url
+``round_ready``
+    name (may be empty), period_label (e.g. "december 2026"), groups (int), unmatched (int),
+    auto_published (bool), round_url, admin_url
 
 Mappings may be dicts or objects with those attributes (Jinja looks up both).
 """
@@ -41,7 +44,14 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-KINDS = ("confirmation", "introduction", "nudge_met", "feedback_request", "dead_letter_digest")
+KINDS = (
+    "confirmation",
+    "introduction",
+    "nudge_met",
+    "feedback_request",
+    "dead_letter_digest",
+    "round_ready",
+)
 LOCALES = ("nl", "en")
 
 _AND = {"nl": "en", "en": "and"}

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
 
-from peernet import db
+from peernet import clock, db
 from peernet.errors import FieldErrors, PeernetError
 from peernet.settings import Settings, SettingsError, load_settings
 
@@ -65,40 +65,58 @@ def _create_event(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def _demo_data(settings: Settings, args: argparse.Namespace) -> None:
-    from peernet.demo import load_demo_data
+    from peernet.demo import DEMO_COORDINATOR_PASSWORD, ensure_demo_coordinator, load_demo_data
 
     async def work() -> None:
         created, total = await load_demo_data(args.size)
         print(f"demo data: {created} attendees created, {total} in the demo population")
         print(f"sign-up page: {settings.base_url}/join/demo")
+        if not settings.is_production:
+            coordinator = await ensure_demo_coordinator()
+            print(
+                f"coordinator sign-in: {settings.base_url}/coordinator/login"
+                f" as {coordinator.email} with password {DEMO_COORDINATOR_PASSWORD}"
+            )
 
     asyncio.run(_with_db(settings, work))
 
 
 def _plan_round(settings: Settings, args: argparse.Namespace) -> None:
     from peernet.rounds.planning import propose_round
+    from peernet.rounds.views import round_view
 
     async def work() -> None:
-        rnd, plan = await propose_round(args.period)
-        s = plan.stats
-        print(
-            f"round {rnd.id} ({rnd.period}, draft): {s.people} people, {s.pairs} pairs,"
-            f" {s.trios} trio(s), {s.unmatched} unmatched; gap covered for"
-            f" {s.share_gap_covered:.0%}, cross-disciplinary {s.share_cross_disciplinary:.0%},"
-            f" same region {s.share_same_region:.0%}, repeats {s.repeats};"
-            f" certificate {s.certificate:.4f} (weight {s.weight:.1f} / bound {s.upper_bound:.1f})"
-        )
+        rnd, _ = await propose_round(settings, args.period, actor="cli")
+        view = await round_view(rnd.id, settings.default_locale)
+        print(f"round {rnd.id} ({rnd.period}, draft version {rnd.version})")
+        for line in view.figures:
+            print(f"  {line}")
+        if args.show:
+            for number, group in enumerate(view.groups, start=1):
+                people = "; ".join(
+                    f"{m.name} (#{m.id}, {m.role_label}, {m.region_label})" for m in group.members
+                )
+                print(f"{number:4}. {people}{'  [pinned]' if group.pinned else ''}")
+                for reason in group.reasons:
+                    print(f"        - {reason}")
+            for left in view.unmatched:
+                print(f"  not matched: {left.member.name} (#{left.member.id}): {left.reason}")
         print(f"publish it with: peernet publish-round {rnd.id}")
 
     asyncio.run(_with_db(settings, work))
 
 
 def _publish_round(settings: Settings, args: argparse.Namespace) -> None:
-    from peernet.rounds.service import publish_round
+    from peernet.rounds.publishing import publish_round
 
     async def work() -> None:
-        queued = await publish_round(settings, args.round_id)
-        print(f"round {args.round_id} published: {queued} introductions queued")
+        outcome = await publish_round(settings, args.round_id, actor="cli")
+        print(
+            f"round {outcome.round_id} ({outcome.period}) published:"
+            f" {outcome.introductions} introductions queued,"
+            f" {len(outcome.told_unmatched)} told they are not matched,"
+            f" {len(outcome.dropped)} dropped since the draft"
+        )
 
     asyncio.run(_with_db(settings, work))
 
@@ -122,8 +140,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo-data", help="load the demo event and population")
     demo.add_argument("--size", type=int, default=320)
     demo.set_defaults(run=_demo_data)
-    plan = commands.add_parser("plan-round", help="propose a round of matches (a draft)")
-    plan.add_argument("--period", required=True, help="YYYY-MM")
+    plan = commands.add_parser("plan-round", help="plan the month's draft round, or plan it again")
+    plan.add_argument("--period", required=True, help="YYYY-MM, this month or later")
+    plan.add_argument("--show", action="store_true", help="print every group and why")
     plan.set_defaults(run=_plan_round)
     publish = commands.add_parser("publish-round", help="publish a draft round: introductions")
     publish.add_argument("round_id", type=int)
@@ -138,6 +157,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings()
+        clock.shift_clock(settings.clock_offset_days)
         args.run(settings, args)
     except FieldErrors as exc:
         for field, problem in exc.errors.items():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 
 def _utc_now() -> datetime:
@@ -25,3 +25,12 @@ def set_clock(clock: Callable[[], datetime]) -> None:
 
 def reset_clock() -> None:
     set_clock(_utc_now)
+
+
+def shift_clock(days: int) -> None:
+    """Run ``days`` ahead of the real time (a demo's time travel); 0 is the real time."""
+    if days:
+        offset = timedelta(days=days)
+        set_clock(lambda: _utc_now() + offset)
+    else:
+        reset_clock()

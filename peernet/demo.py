@@ -15,13 +15,20 @@ from tortoise.transactions import in_transaction
 from peernet import clock
 from peernet.attendees.models import Attendance, Attendee, AttendeeStatus, Consent
 from peernet.attendees.service import CONSENT_PURPOSE, CONSENT_VERSION, normalize_email
+from peernet.coordinators.models import Coordinator
+from peernet.coordinators.service import create_coordinator
 from peernet.events.models import Event
 from peernet.rounds.models import Round
-from peernet.rounds.service import create_round, publish_round
+from peernet.rounds.planning import create_round
+from peernet.rounds.publishing import publish_round
 from peernet.settings import Settings
 from peernet.taxonomy.service import get_taxonomy
 
 DEMO_SLUG = "demo"
+# The demo's coordinator account: for trying peernet on your own machine only; the command
+# refuses to create it when PEERNET_ENV=production.
+DEMO_COORDINATOR_EMAIL = "coordinator@example.org"
+DEMO_COORDINATOR_PASSWORD = "peernet-demo-coordinator"  # noqa: S105
 SEED = 20261128
 
 FIRST_NAMES = [
@@ -323,3 +330,13 @@ async def publish_synthetic_round(settings: Settings, pairs: int) -> Round:
     )
     await publish_round(settings, rnd.id)
     return rnd
+
+
+async def ensure_demo_coordinator() -> Coordinator:
+    """The demo coordinator, created once."""
+    existing = await Coordinator.get_or_none(email_normalized=DEMO_COORDINATOR_EMAIL)
+    if existing is not None:
+        return existing
+    return await create_coordinator(
+        DEMO_COORDINATOR_EMAIL, DEMO_COORDINATOR_PASSWORD, name="Demo Coördinator"
+    )

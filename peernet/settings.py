@@ -56,6 +56,13 @@ class Settings:
         self.round_draft_time: str = config("ROUND_DRAFT_TIME", default="09:00")
         self.auto_publish: bool = self._flag(config, "AUTO_PUBLISH")
         self.rate_limit_storage: str = config("RATE_LIMIT_STORAGE", default="memory://")
+        # Development only: run as if it were this many days later (to see nudges in a demo).
+        raw_offset = config("CLOCK_OFFSET_DAYS", default="0")
+        if not raw_offset.isdigit():
+            raise SettingsError(
+                f"CLOCK_OFFSET_DAYS: must be a whole number of days, not {raw_offset!r}"
+            )
+        self.clock_offset_days = int(raw_offset)
         self._check()
 
     @staticmethod
@@ -87,6 +94,8 @@ class Settings:
             raise SettingsError(
                 "SECRET_KEY: the development default cannot be used when PEERNET_ENV=production"
             )
+        if self.is_production and self.clock_offset_days:
+            raise SettingsError("CLOCK_OFFSET_DAYS: only for development, not in production")
         if len(str(self.secret_key)) < 32:
             raise SettingsError("SECRET_KEY: must be at least 32 characters long")
         scheme = urlsplit(self.database_url).scheme

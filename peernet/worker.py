@@ -18,6 +18,7 @@ from peernet.attendees.subscription import resume_ended_pauses
 from peernet.feedback.nudges import queue_due_nudges
 from peernet.outbox.digest import queue_dead_letter_digest
 from peernet.outbox.dispatch import drain
+from peernet.rounds.schedule import plan_month_on_schedule
 from peernet.settings import Settings
 
 logger = logging.getLogger("peernet.worker")
@@ -71,7 +72,19 @@ def build_scheduler(settings: Settings, transport: Transport) -> AsyncIOSchedule
         if listed:
             logger.info("digest: %d undeliverable messages reported", listed)
 
+    async def monthly_round() -> None:
+        await plan_month_on_schedule(settings)
+
+    hour, _, minute = settings.round_draft_time.partition(":")
     scheduler.add_job(dispatch, "interval", seconds=DISPATCH_EVERY_SECONDS, id="dispatch")
+    scheduler.add_job(
+        monthly_round,
+        "cron",
+        id="monthly_round",
+        day=settings.round_draft_day,
+        hour=int(hour),
+        minute=int(minute),
+    )
     scheduler.add_job(nudges, "interval", seconds=NUDGES_EVERY_SECONDS, id="nudges")
     scheduler.add_job(pauses, "interval", seconds=PAUSES_EVERY_SECONDS, id="pauses")
     scheduler.add_job(digest, "cron", id="dead_letter_digest", **DIGEST_AT)

@@ -21,6 +21,8 @@ from peernet.attendees import subscription_pages
 from peernet.errors import FieldErrors, PeernetError
 from peernet.events.service import EventClosed
 from peernet.feedback import pages as feedback_pages
+from peernet.rounds import endpoints as rounds_api
+from peernet.rounds import pages as round_pages
 from peernet.settings import Settings, load_settings
 from peernet.taxonomy import endpoints as taxonomy_api
 from peernet.web import openapi
@@ -125,6 +127,11 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             name="unsubscribe",
         ),
         Route("/unsubscribe/{token}", subscription_pages.unsubscribe_submit, methods=["POST"]),
+        # Coordinators' rounds (signed-in pages).
+        Route("/coordinator/rounds", round_pages.index, methods=["GET"]),
+        Route("/coordinator/rounds", round_pages.plan, methods=["POST"]),
+        Route("/coordinator/rounds/{round_id:int}", round_pages.show, methods=["GET"]),
+        Route("/coordinator/rounds/{round_id:int}/{action:str}", round_pages.act, methods=["POST"]),
         Mount(
             "/api/v1",
             routes=[
@@ -136,6 +143,30 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
                     methods=["POST"],
                     name="create_signup",
                 ),
+                # Coordinators' rounds (bearer token).
+                Route("/rounds", rounds_api.rounds_index, methods=["GET"]),
+                Route("/rounds", rounds_api.plan, methods=["POST"]),
+                Route("/rounds/{round_id:int}", rounds_api.show, methods=["GET"]),
+                Route("/rounds/{round_id:int}/exclusions", rounds_api.exclude, methods=["POST"]),
+                Route(
+                    "/rounds/{round_id:int}/exclusions/{attendee_id:int}",
+                    rounds_api.include,
+                    methods=["DELETE"],
+                ),
+                Route("/rounds/{round_id:int}/keep-apart", rounds_api.keep_apart, methods=["POST"]),
+                Route(
+                    "/rounds/{round_id:int}/keep-apart/{attendee_a:int}/{attendee_b:int}",
+                    rounds_api.allow_together,
+                    methods=["DELETE"],
+                ),
+                Route("/rounds/{round_id:int}/pins", rounds_api.pin, methods=["POST"]),
+                Route(
+                    "/rounds/{round_id:int}/pins/{attendee_a:int}/{attendee_b:int}",
+                    rounds_api.unpin,
+                    methods=["DELETE"],
+                ),
+                Route("/rounds/{round_id:int}/preset", rounds_api.preset, methods=["PUT"]),
+                Route("/rounds/{round_id:int}/publish", rounds_api.publish, methods=["POST"]),
             ],
         ),
         Mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static"),

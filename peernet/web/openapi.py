@@ -10,6 +10,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from peernet.attendees.schemas import SignupIn
+from peernet.rounds.schemas import (
+    PairIn,
+    PersonIn,
+    PresetIn,
+    PublishOut,
+    RoundIn,
+    RoundListOut,
+    RoundOut,
+)
 
 
 class SignupAccepted(BaseModel):
@@ -63,6 +72,13 @@ _MODELS: list[type[BaseModel]] = [
     ValidationErrorBody,
     Health,
     Taxonomy,
+    RoundIn,
+    RoundOut,
+    RoundListOut,
+    PersonIn,
+    PairIn,
+    PresetIn,
+    PublishOut,
 ]
 
 
@@ -81,6 +97,93 @@ def _html(description: str) -> dict[str, Any]:
 _SLUG = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
 _TOKEN = {"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}
 _LANG = {"name": "lang", "in": "query", "required": False, "schema": {"enum": ["nl", "en"]}}
+_BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
+
+
+def _int_param(name: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
+
+
+def _coordinator_op(
+    summary: str,
+    *,
+    body: type[BaseModel] | None = None,
+    ok: type[BaseModel] = RoundOut,
+    params: tuple[str, ...] = ("round_id",),
+    conflict: str | None = "The round is already published",
+) -> dict[str, Any]:
+    """An operation of the coordinators' API: bearer token, JSON in and out."""
+    responses: dict[str, Any] = {
+        "200": _json(ok, "The round as it is now"),
+        "401": _json(ErrorBody, "No valid API token"),
+    }
+    if params:
+        responses["404"] = _json(ErrorBody, "No such round")
+    if conflict:
+        responses["409"] = _json(ErrorBody, conflict)
+    if body is not None or params:
+        responses["422"] = _json(ValidationErrorBody, "Invalid fields, each named")
+    operation: dict[str, Any] = {
+        "summary": summary,
+        "security": _BEARER,
+        "parameters": [*(_int_param(p) for p in params), _LANG],
+        "responses": responses,
+    }
+    if body is not None:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": _ref(body)}},
+        }
+    return operation
+
+
+def _rounds_paths() -> dict[str, Any]:
+    pair = ("round_id", "attendee_a", "attendee_b")
+    return {
+        "/api/v1/rounds": {
+            "get": _coordinator_op(
+                "Every round with its met and feedback figures",
+                ok=RoundListOut,
+                params=(),
+                conflict=None,
+            ),
+            "post": _coordinator_op(
+                "Make the month's draft, or plan it again",
+                body=RoundIn,
+                params=(),
+                conflict="The month is already published",
+            ),
+        },
+        "/api/v1/rounds/{round_id}": {
+            "get": _coordinator_op("One round: groups, reasons, unmatched, figures", conflict=None)
+        },
+        "/api/v1/rounds/{round_id}/exclusions": {
+            "post": _coordinator_op("Take someone out of this round", body=PersonIn)
+        },
+        "/api/v1/rounds/{round_id}/exclusions/{attendee_id}": {
+            "delete": _coordinator_op("Include someone again", params=("round_id", "attendee_id"))
+        },
+        "/api/v1/rounds/{round_id}/keep-apart": {
+            "post": _coordinator_op("Never group these two, in any round", body=PairIn)
+        },
+        "/api/v1/rounds/{round_id}/keep-apart/{attendee_a}/{attendee_b}": {
+            "delete": _coordinator_op("Allow these two together again", params=pair)
+        },
+        "/api/v1/rounds/{round_id}/pins": {
+            "post": _coordinator_op("Put these two together this round", body=PairIn)
+        },
+        "/api/v1/rounds/{round_id}/pins/{attendee_a}/{attendee_b}": {
+            "delete": _coordinator_op("Remove a pin", params=pair)
+        },
+        "/api/v1/rounds/{round_id}/preset": {
+            "put": _coordinator_op("Choose the weighting preset", body=PresetIn)
+        },
+        "/api/v1/rounds/{round_id}/publish": {
+            "post": _coordinator_op(
+                "Publish: introductions and unmatched notes, exactly once", ok=PublishOut
+            )
+        },
+    }
 
 
 @cache
@@ -94,6 +197,7 @@ def build_document() -> dict[str, Any]:
         "openapi": "3.1.0",
         "info": {"title": "peernet", "version": "1"},
         "paths": {
+            **_rounds_paths(),
             "/api/v1/events/{slug}/signups": {
                 "post": {
                     "summary": "Sign up for the peer network through an event",
@@ -190,7 +294,16 @@ def build_document() -> dict[str, Any]:
                 },
             },
         },
-        "components": {"schemas": schemas},
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "A coordinator's API token (peernet create-api-token)",
+                }
+            },
+        },
     }
 
 

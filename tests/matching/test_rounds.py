@@ -392,3 +392,20 @@ def test_waiting_priority_is_capped() -> None:
     priorities = [link.components["priority"] for g in result.groups for link in g.links]
     assert max(priorities) <= 2 * (3 * 1.0 + 1.0)
     assert np.isfinite(result.stats.certificate)
+
+
+def test_explain_group_describes_a_group_formed_by_hand() -> None:
+    from matching import explain_group
+
+    a = Profile("a", "police", "rotterdam", expertise=frozenset({"x"}), gaps=frozenset({"y"}))
+    b = Profile("b", "education", "den_haag", expertise=frozenset({"y"}), gaps=frozenset({"x"}))
+    c = Profile("c", "care", "limburg", meeting="online")
+    group = explain_group([a, b, c], today=TODAY, neighbours={"rotterdam": ["den_haag"]})
+    assert group.members == ("a", "b", "c")
+    assert [(link.a, link.b) for link in group.links] == [("a", "b"), ("a", "c"), ("b", "c")]
+    first = group.links[0]
+    assert (first.a_gaps_covered_by_b, first.b_gaps_covered_by_a) == (("y",), ("x",))
+    assert first.region_relation == "neighbour"
+    assert group.meeting == "online"  # c meets only online
+    with pytest.raises(ValueError, match="a group has 2 or 3 members, not 1"):
+        explain_group([a], today=TODAY, neighbours={})

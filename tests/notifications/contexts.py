@@ -89,4 +89,14 @@ def context_for(kind: str) -> dict[str, Any]:
             ],
             "admin_url": f"{BASE}/admin/outbox",
         }
+    if kind == "round_ready":
+        return {
+            "name": "Carla Coördinator",
+            "period_label": "december 2026",
+            "groups": 160,
+            "unmatched": 1,
+            "auto_published": False,
+            "round_url": f"{BASE}/coordinator/rounds/4",
+            "admin_url": f"{BASE}/coordinator/",
+        }
     raise ValueError(kind)

@@ -12,7 +12,8 @@ from peernet.coordinators.service import create_coordinator
 from peernet.events.models import Event
 from peernet.events.service import create_event
 from peernet.rounds.models import Round
-from peernet.rounds.service import create_round, publish_round
+from peernet.rounds.planning import create_round
+from peernet.rounds.publishing import publish_round
 from peernet.settings import Settings
 
 

@@ -34,6 +34,13 @@ def test_production_refuses_the_development_secret_key() -> None:
         ("COORDINATOR_EMAILS", "coordinator@example.org, not-an-address"),
         ("NUDGE_MET_AFTER_DAYS", "0"),
         ("FEEDBACK_AFTER_DAYS", "five"),
+        ("SESSION_HOURS", "0"),
+        ("ROUND_DRAFT_DAY", "every blue moon"),
+        ("ROUND_DRAFT_TIME", "9 uur"),
+        ("ROUND_DRAFT_TIME", "25:00"),
+        ("AUTO_PUBLISH", "maybe"),
+        ("RATE_LIMIT_STORAGE", "memcached://x"),
+        ("CLOCK_OFFSET_DAYS", "-3"),
     ],
 )
 def test_a_bad_setting_is_refused_naming_the_variable(variable: str, value: str) -> None:
@@ -59,3 +66,18 @@ def test_the_chosen_mail_backend_is_checked_at_start(
     with pytest.raises(SettingsError, match=rf"^{variable}:"):
         load_settings(environ)
     assert load_settings({**environ, "MAIL_BACKEND": "file"}).mail_backend == "file"
+
+
+def test_time_travel_is_for_development_only() -> None:
+    assert load_settings({"CLOCK_OFFSET_DAYS": "15"}).clock_offset_days == 15
+    with pytest.raises(SettingsError, match=r"^CLOCK_OFFSET_DAYS:"):
+        load_settings(
+            {"PEERNET_ENV": "production", "SECRET_KEY": "k" * 40, "CLOCK_OFFSET_DAYS": "15"}
+        )
+
+
+def test_the_round_schedule_and_auto_publish_have_working_defaults() -> None:
+    settings = load_settings({})
+    assert (settings.round_draft_day, settings.round_draft_time) == ("1st mon", "09:00")
+    assert settings.auto_publish is False
+    assert load_settings({"AUTO_PUBLISH": "1"}).auto_publish is True

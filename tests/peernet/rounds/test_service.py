@@ -4,10 +4,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from peernet.errors import Conflict
 from peernet.outbox.models import OutboxMessage
 from peernet.rounds.models import Match, Round, RoundStatus
-from peernet.rounds.service import create_round, due_at, publish_round
+from peernet.rounds.planning import RoundPublished, create_round
+from peernet.rounds.publishing import publish_round
+from peernet.rounds.service import due_at
 from peernet.settings import Settings
 from tests.peernet.conftest import Clock
 from tests.peernet.factories import a_pair, an_attendee
@@ -20,7 +21,7 @@ async def test_publishing_introduces_every_member_in_their_language_saying_why(
 ) -> None:
     anouk, ruud = await a_pair()
     rnd = await create_round("2026-11", [[anouk.id, ruud.id]])
-    assert await publish_round(settings, rnd.id) == 2
+    assert (await publish_round(settings, rnd.id)).introductions == 2
     to_anouk = await OutboxMessage.get(idempotency_key=f"intro:{(await Match.get()).id}:{anouk.id}")
     to_ruud = await OutboxMessage.get(recipient_email="ruud@example.org")
     assert to_anouk.kind == to_ruud.kind == "introduction"
@@ -45,7 +46,7 @@ async def test_a_trio_introduces_each_member_to_both_others(settings: Settings) 
         "Elif Yılmaz", email="elif.yilmaz@example.org", role="teacher", region="amsterdam"
     )
     rnd = await create_round("2026-11", [[anouk.id, ruud.id, elif_.id]])
-    assert await publish_round(settings, rnd.id) == 3
+    assert (await publish_round(settings, rnd.id)).introductions == 3
     to_elif = await OutboxMessage.get(recipient_email=elif_.email)
     assert "Anouk de Vries" in to_elif.text and "Ruud van 't Hoff" in to_elif.text
     assert "trio" in to_elif.text
@@ -55,7 +56,7 @@ async def test_a_round_is_published_once(settings: Settings) -> None:
     anouk, ruud = await a_pair()
     rnd = await create_round("2026-11", [[anouk.id, ruud.id]])
     await publish_round(settings, rnd.id)
-    with pytest.raises(Conflict):
+    with pytest.raises(RoundPublished):
         await publish_round(settings, rnd.id)
     assert await OutboxMessage.all().count() == 2
 

@@ -1,0 +1,163 @@
+"""The rounds JSON API, for coordinators' bearer tokens: the same services as the pages."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from peernet.attendees.endpoints import json_body
+from peernet.coordinators.auth import coordinator_api, current_coordinator
+from peernet.i18n import pick_locale
+from peernet.rounds import adjustments
+from peernet.rounds.planning import propose_round
+from peernet.rounds.publishing import publish_round
+from peernet.rounds.schemas import (
+    PairIn,
+    PersonIn,
+    PresetIn,
+    PublishOut,
+    RoundIn,
+    RoundListOut,
+    parse,
+    round_out,
+    summary_out,
+)
+from peernet.rounds.views import list_rounds, round_view
+from peernet.web.rendering import settings_of
+
+
+def _locale(request: Request) -> str:
+    return pick_locale(request.query_params.get("lang"), settings_of(request).default_locale)
+
+
+def _round_id(request: Request) -> int:
+    value: int = request.path_params["round_id"]
+    return value
+
+
+async def _respond(request: Request, round_id: int, status_code: int = 200) -> JSONResponse:
+    locale = _locale(request)
+    body = round_out(await round_view(round_id, locale), locale)
+    return JSONResponse(body.model_dump(mode="json"), status_code=status_code)
+
+
+@coordinator_api
+async def rounds_index(request: Request) -> JSONResponse:
+    body = RoundListOut(rounds=[summary_out(s) for s in await list_rounds()])
+    return JSONResponse(body.model_dump(mode="json"))
+
+
+@coordinator_api
+async def plan(request: Request) -> JSONResponse:
+    data = parse(RoundIn, await json_body(request))
+    rnd, _ = await propose_round(
+        settings_of(request), data.period, coordinator=current_coordinator(request)
+    )
+    return await _respond(request, rnd.id)
+
+
+@coordinator_api
+async def show(request: Request) -> JSONResponse:
+    return await _respond(request, _round_id(request))
+
+
+@coordinator_api
+async def exclude(request: Request) -> JSONResponse:
+    data = parse(PersonIn, await json_body(request))
+    rnd = await adjustments.exclude(
+        settings_of(request),
+        _round_id(request),
+        data.attendee,
+        coordinator=current_coordinator(request),
+    )
+    return await _respond(request, rnd.id)
+
+
+@coordinator_api
+async def include(request: Request) -> JSONResponse:
+    rnd = await adjustments.include(
+        settings_of(request),
+        _round_id(request),
+        request.path_params["attendee_id"],
+        coordinator=current_coordinator(request),
+    )
+    return await _respond(request, rnd.id)
+
+
+@coordinator_api
+async def keep_apart(request: Request) -> JSONResponse:
+    data = parse(PairIn, await json_body(request))
+    rnd = await adjustments.keep_apart(
+        settings_of(request),
+        _round_id(request),
+        data.attendee_a,
+        data.attendee_b,
+        coordinator=current_coordinator(request),
+    )
+    return await _respond(request, rnd.id)
+
+
+@coordinator_api
+async def allow_together(request: Request) -> JSONResponse:
+    rnd = await adjustments.allow_together(
+        settings_of(request),
+        _round_id(request),
+        request.path_params["attendee_a"],
+        request.path_params["attendee_b"],
+        coordinator=current_coordinator(request),
+    )
+    return await _respond(request, rnd.id)
+
+
+@coordinator_api
+async def pin(request: Request) -> JSONResponse:
+    data = parse(PairIn, await json_body(request))
+    rnd = await adjustments.pin(
+        settings_of(request),
+        _round_id(request),
+        data.attendee_a,
+        data.attendee_b,
+        coordinator=current_coordinator(request),
+    )
+    return await _respond(request, rnd.id)
+
+
+@coordinator_api
+async def unpin(request: Request) -> JSONResponse:
+    rnd = await adjustments.unpin(
+        settings_of(request),
+        _round_id(request),
+        request.path_params["attendee_a"],
+        request.path_params["attendee_b"],
+        coordinator=current_coordinator(request),
+    )
+    return await _respond(request, rnd.id)
+
+
+@coordinator_api
+async def preset(request: Request) -> JSONResponse:
+    data = parse(PresetIn, await json_body(request))
+    rnd = await adjustments.choose_preset(
+        settings_of(request),
+        _round_id(request),
+        data.preset,
+        coordinator=current_coordinator(request),
+    )
+    return await _respond(request, rnd.id)
+
+
+@coordinator_api
+async def publish(request: Request) -> JSONResponse:
+    outcome = await publish_round(
+        settings_of(request), _round_id(request), coordinator=current_coordinator(request)
+    )
+    body = PublishOut(
+        id=outcome.round_id,
+        period=outcome.period,
+        status="published",
+        introductions=outcome.introductions,
+        groups=outcome.groups,
+        dropped=list(outcome.dropped),
+        told_unmatched=list(outcome.told_unmatched),
+    )
+    return JSONResponse(body.model_dump(mode="json"))

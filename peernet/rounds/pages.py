@@ -1,0 +1,171 @@
+"""The coordinators' round pages: the list of rounds, one round with its groups, reasons,
+unmatched people, diff and adjustment forms, and publishing. No JavaScript: every change
+is a form POST answered with a redirect (post/redirect/get), so a reload repeats nothing."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from peernet.attendees.models import Attendee, AttendeeStatus
+from peernet.coordinators.auth import coordinator_page, current_coordinator
+from peernet.errors import FieldErrors, NotFound
+from peernet.rounds import adjustments
+from peernet.rounds.planning import RoundPublished, local_today, propose_round
+from peernet.rounds.presets import PRESETS
+from peernet.rounds.publishing import publish_round
+from peernet.rounds.schemas import unmatched_reason
+from peernet.rounds.views import list_rounds, round_view
+from peernet.web import csrf
+from peernet.web.rendering import render_coordinator, request_locale, settings_of
+
+ACTIONS = (
+    "exclude",
+    "include",
+    "keep-apart",
+    "allow",
+    "pin",
+    "unpin",
+    "preset",
+    "recompute",
+    "publish",
+)
+
+
+def _next_month(today: date) -> str:
+    year, month = (today.year + 1, 1) if today.month == 12 else (today.year, today.month + 1)
+    return f"{year}-{month:02d}"
+
+
+async def _index_page(
+    request: Request, values: dict[str, Any], errors: dict[str, str], status_code: int = 200
+) -> Response:
+    return render_coordinator(
+        request,
+        "coordinator/rounds.html",
+        {"rounds": await list_rounds(), "values": values, "errors": errors},
+        section="rounds",
+        status_code=status_code,
+    )
+
+
+@coordinator_page
+async def index(request: Request) -> Response:
+    today = local_today(settings_of(request))
+    return await _index_page(request, {"period": _next_month(today)}, {})
+
+
+@coordinator_page
+async def plan(request: Request) -> Response:
+    settings = settings_of(request)
+    form = await request.form()
+    csrf.check_token(request, form.get(csrf.FIELD), settings)
+    period = form.get("period")
+    try:
+        rnd, _ = await propose_round(
+            settings, str(period or "").strip(), coordinator=current_coordinator(request)
+        )
+    except FieldErrors as exc:
+        return await _index_page(request, {"period": period or ""}, exc.errors, status_code=422)
+    return RedirectResponse(f"/coordinator/rounds/{rnd.id}?done=planned", status_code=303)
+
+
+async def _people() -> list[Attendee]:
+    return (
+        await Attendee.filter(status=AttendeeStatus.ACTIVE)
+        .order_by("name", "id")
+        .only("id", "name", "role", "region")
+    )
+
+
+async def _round_page(
+    request: Request,
+    round_id: int,
+    *,
+    errors: dict[str, str] | None = None,
+    notice: str = "",
+    status_code: int = 200,
+) -> Response:
+    locale = request_locale(request)
+    view = await round_view(round_id, locale)
+    reasons = {u.member.id: unmatched_reason(u.reason, locale) for u in view.unmatched}
+    return render_coordinator(
+        request,
+        "coordinator/round.html",
+        {
+            "round": view,
+            "people": await _people() if view.status == "draft" else [],
+            "presets": list(PRESETS),
+            "unmatched_reasons": reasons,
+            "errors": errors or {},
+            "done": request.query_params.get("done", ""),
+            "notice": notice,
+            "published": view.stats.get("published", {}),
+            "timezone": settings_of(request).timezone,
+        },
+        section="rounds",
+        status_code=status_code,
+    )
+
+
+@coordinator_page
+async def show(request: Request) -> Response:
+    return await _round_page(request, request.path_params["round_id"])
+
+
+def _int(form: Any, name: str) -> object:
+    value = form.get(name)
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return value
+
+
+@coordinator_page
+async def act(request: Request) -> Response:
+    settings = settings_of(request)
+    round_id: int = request.path_params["round_id"]
+    action: str = request.path_params["action"]
+    form = await request.form()
+    csrf.check_token(request, form.get(csrf.FIELD), settings)
+    if action not in ACTIONS:
+        raise NotFound(f"no round action {action!r}")
+    me = current_coordinator(request)
+    try:
+        if action == "publish":
+            await publish_round(settings, round_id, coordinator=me)
+            return RedirectResponse(
+                f"/coordinator/rounds/{round_id}?done=published", status_code=303
+            )
+        if action == "exclude":
+            await adjustments.exclude(settings, round_id, _int(form, "attendee"), coordinator=me)
+        elif action == "include":
+            await adjustments.include(settings, round_id, _int(form, "attendee"), coordinator=me)
+        elif action in ("keep-apart", "allow", "pin", "unpin"):
+            change = {
+                "keep-apart": adjustments.keep_apart,
+                "allow": adjustments.allow_together,
+                "pin": adjustments.pin,
+                "unpin": adjustments.unpin,
+            }[action]
+            await change(
+                settings,
+                round_id,
+                _int(form, "attendee_a"),
+                _int(form, "attendee_b"),
+                coordinator=me,
+            )
+        elif action == "preset":
+            await adjustments.choose_preset(settings, round_id, form.get("preset"), coordinator=me)
+        else:
+            view = await round_view(round_id, request_locale(request))
+            await propose_round(settings, view.period, coordinator=me)
+    except FieldErrors as exc:
+        return await _round_page(request, round_id, errors=exc.errors, status_code=422)
+    except RoundPublished:
+        return await _round_page(
+            request, round_id, notice="round.already_published", status_code=409
+        )
+    return RedirectResponse(f"/coordinator/rounds/{round_id}?done=replanned", status_code=303)

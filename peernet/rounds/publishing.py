@@ -1,0 +1,252 @@
+"""Publishing a round: exactly once, for the people who are still in.
+
+One transaction claims the draft (a conditional update from draft to published: of two
+publishers at the same moment, one wins and the other is told it is already published),
+then re-reads every member. Whoever left, paused, withdrew consent or was excluded since the
+draft was planned is dropped; a partner left alone is re-paired with the others left alone
+where the rules allow, and otherwise told, like everyone the plan could not match. Then
+every member is introduced by email and the follow-up nudges get their due dates.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from tortoise.transactions import in_transaction
+
+from matching import plan_round
+from notifications import Address
+from peernet import clock
+from peernet.attendees.models import Attendee, AttendeeStatus, Consent
+from peernet.audit.service import record
+from peernet.coordinators.models import Coordinator
+from peernet.errors import NotFound
+from peernet.links import subscription_url
+from peernet.outbox.service import enqueue
+from peernet.rounds.introductions import introduction_context
+from peernet.rounds.models import Match, MatchMember, Round, RoundExclusion, RoundStatus
+from peernet.rounds.planning import (
+    RoundPublished,
+    explanation_of,
+    kept_apart_pairs,
+    load_history,
+    local_today,
+    neighbours,
+    profiles_of,
+)
+from peernet.rounds.presets import PRESETS
+from peernet.rounds.service import due_at, store_groups
+from peernet.rounds.unmatched import unmatched_context
+from peernet.settings import Settings
+
+
+@dataclass(frozen=True)
+class PublishOutcome:
+    round_id: int
+    period: str
+    introductions: int
+    groups: int
+    dropped: tuple[int, ...]  # members who were no longer available at publishing
+    regrouped: tuple[tuple[int, ...], ...]  # new groups of partners left alone
+    told_unmatched: tuple[int, ...]  # people emailed that they have no match this month
+
+
+async def _available(ids: set[int], round_id: int) -> set[int]:
+    """Who may still be introduced: active, consenting, and not excluded from this round."""
+    active = {
+        a.id
+        for a in await Attendee.filter(id__in=list(ids), status=AttendeeStatus.ACTIVE).only("id")
+    }
+    consents = await Consent.filter(attendee_id__in=list(active)).values_list(
+        "attendee_id", "withdrawn_at"
+    )
+    # Someone whose every consent is withdrawn is out, whatever their status says.
+    holding = {person for person, withdrawn_at in consents if withdrawn_at is None}
+    withdrawn = {person for person, _ in consents} - holding
+    excluded = set(
+        await RoundExclusion.filter(round_id=round_id).values_list("attendee_id", flat=True)
+    )
+    return active - withdrawn - excluded
+
+
+def _links_among(explanation: dict[str, Any], stay: set[int]) -> dict[str, Any]:
+    links = [link for link in explanation.get("links", []) if {link["a"], link["b"]} <= stay]
+    return {**explanation, "links": links}
+
+
+async def publish_round(
+    settings: Settings,
+    round_id: int,
+    *,
+    coordinator: Coordinator | None = None,
+    actor: str | None = None,
+) -> PublishOutcome:
+    now = clock.now()
+    async with in_transaction():
+        rnd = await Round.get_or_none(id=round_id)
+        if rnd is None:
+            raise NotFound(f"no round with id {round_id}")
+        claimed = await Round.filter(id=round_id, status=RoundStatus.DRAFT).update(
+            status=RoundStatus.PUBLISHED, published_at=now
+        )
+        if not claimed:
+            raise RoundPublished(f"the round of {rnd.period} is already published")
+
+        members: dict[int, list[int]] = defaultdict(list)
+        for m in await MatchMember.filter(match__round_id=round_id).order_by("match_id", "id"):
+            members[m.match_id].append(m.attendee_id)
+        planned_unmatched = [
+            entry
+            for entry in rnd.stats.get("unmatched_people", [])
+            if entry.get("reason") != "excluded"
+        ]
+        everyone = {a for group in members.values() for a in group}
+        everyone |= {int(e["person"]) for e in planned_unmatched}
+        available = await _available(everyone, round_id)
+
+        dropped: list[int] = []
+        alone: list[int] = []
+        matches = await Match.filter(round_id=round_id).order_by("id")
+        kept: list[Match] = []
+        for match in matches:
+            group = members.get(match.id, [])
+            stay = [a for a in group if a in available]
+            gone = [a for a in group if a not in available]
+            if not gone:
+                kept.append(match)
+                continue
+            dropped += gone
+            await MatchMember.filter(match_id=match.id, attendee_id__in=gone).delete()
+            if len(stay) >= 2:
+                match.explanation = _links_among(match.explanation, set(stay))
+                await match.save(update_fields=["explanation"])
+                members[match.id] = stay
+                kept.append(match)
+            else:
+                alone += stay
+                await MatchMember.filter(match_id=match.id).delete()
+                await match.delete()
+
+        regrouped, still_alone = await _regroup(settings, rnd, alone)
+        for match, group in regrouped:
+            members[match.id] = group
+            kept.append(match)
+
+        told: list[tuple[int, dict[str, Any]]] = [
+            (a, {"person": a, "reason": "partner_left"}) for a in still_alone
+        ]
+        told += [(int(e["person"]), e) for e in planned_unmatched if e["person"] in available]
+
+        attendees = {
+            a.id: a
+            for a in await Attendee.filter(
+                id__in=[a for g in members.values() for a in g] + [t for t, _ in told]
+            )
+        }
+        introductions = await _introduce(settings, kept, members, attendees)
+        for person, detail in told:
+            me = attendees[person]
+            await enqueue(
+                settings,
+                key=f"unmatched:{round_id}:{person}",
+                kind="unmatched",
+                locale=me.locale,
+                recipient=Address(name=me.name, email=me.email),
+                context=unmatched_context(settings, me, detail, rnd.period),
+                unsubscribe_url=subscription_url(settings, "unsubscribe", me.id),
+            )
+        outcome = PublishOutcome(
+            round_id=round_id,
+            period=rnd.period,
+            introductions=introductions,
+            groups=len(kept),
+            dropped=tuple(dropped),
+            regrouped=tuple(tuple(g) for _, g in regrouped),
+            told_unmatched=tuple(t for t, _ in told),
+        )
+        stats = {
+            **rnd.stats,
+            "published": {
+                "dropped": list(outcome.dropped),
+                "regrouped": [list(g) for g in outcome.regrouped],
+                "told_unmatched": list(outcome.told_unmatched),
+                "introductions": introductions,
+                "groups": len(kept),
+            },
+        }
+        await Round.filter(id=round_id).update(stats=stats)
+        await record(
+            "round.publish",
+            coordinator=coordinator,
+            actor=actor,
+            subject=f"round:{round_id}",
+            details={
+                "period": rnd.period,
+                "groups": len(kept),
+                "introductions": introductions,
+                "dropped": len(dropped),
+                "told_unmatched": len(told),
+            },
+        )
+    return outcome
+
+
+async def _regroup(
+    settings: Settings, rnd: Round, alone: Sequence[int]
+) -> tuple[list[tuple[Match, list[int]]], list[int]]:
+    """Pair the people whose partners dropped out among themselves, where the rules allow."""
+    if len(alone) < 2:
+        return [], list(alone)
+    attendees = await Attendee.filter(id__in=list(alone)).order_by("id")
+    profiles = profiles_of(attendees, await load_history())
+    today = local_today(settings)
+    apart = await kept_apart_pairs()
+    plan = plan_round(
+        profiles,
+        today=today,
+        neighbours=neighbours(),
+        kept_apart=apart,
+        rules=PRESETS.get(rnd.preset, PRESETS["balanced"]),
+    )
+    groups = [[int(m) for m in g.members] for g in plan.groups]
+    matches = await store_groups(
+        rnd.id,
+        groups,
+        scores=[g.score for g in plan.groups],
+        explanations=[explanation_of(g) for g in plan.groups],
+    )
+    grouped = {a for g in groups for a in g}
+    return list(zip(matches, groups, strict=True)), [a for a in alone if a not in grouped]
+
+
+async def _introduce(
+    settings: Settings,
+    matches: Sequence[Match],
+    members: dict[int, list[int]],
+    attendees: dict[int, Attendee],
+) -> int:
+    now = clock.now()
+    zone = settings.timezone
+    queued = 0
+    for match in matches:
+        group = [attendees[a] for a in members[match.id]]
+        for me in group:
+            others = [o for o in group if o.id != me.id]
+            await enqueue(
+                settings,
+                key=f"intro:{match.id}:{me.id}",
+                kind="introduction",
+                locale=me.locale,
+                recipient=Address(name=me.name, email=me.email),
+                context=introduction_context(settings, match, me, others),
+                unsubscribe_url=subscription_url(settings, "unsubscribe", me.id),
+            )
+            queued += 1
+        match.introduced_at = now
+        match.nudge_met_due_at = due_at(now, settings.nudge_met_after_days, zone)
+        match.feedback_due_at = due_at(now, settings.feedback_after_days, zone)
+        await match.save(update_fields=["introduced_at", "nudge_met_due_at", "feedback_due_at"])
+    return queued

@@ -1,0 +1,83 @@
+"""The month's draft, on schedule: the worker plans it on the configured day and tells the
+coordinators; publishing stays a person's decision unless AUTO_PUBLISH is set."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from notifications import Address
+from peernet.coordinators.models import Coordinator
+from peernet.i18n import format_period
+from peernet.outbox.service import enqueue
+from peernet.rounds.models import Round, RoundStatus
+from peernet.rounds.planning import RoundPublished, local_today, propose_round
+from peernet.rounds.publishing import publish_round
+from peernet.settings import Settings
+
+logger = logging.getLogger("peernet.rounds")
+
+ACTOR = "worker"
+
+
+@dataclass(frozen=True)
+class ScheduledOutcome:
+    round_id: int
+    period: str
+    published: bool
+
+
+async def coordinator_recipients(settings: Settings) -> list[tuple[str, str]]:
+    """(first name or "", address) of every active coordinator account, then the addresses
+    in COORDINATOR_EMAILS that have no account; one entry per address."""
+    seen: set[str] = set()
+    out: list[tuple[str, str]] = []
+    for coordinator in await Coordinator.filter(is_active=True).order_by("id"):
+        if coordinator.email_normalized not in seen:
+            seen.add(coordinator.email_normalized)
+            out.append((coordinator.name.split()[0] if coordinator.name else "", coordinator.email))
+    for email in settings.coordinators:
+        if email.lower() not in seen:
+            seen.add(email.lower())
+            out.append(("", email))
+    return out
+
+
+async def plan_month_on_schedule(settings: Settings) -> ScheduledOutcome | None:
+    """Plan this month's draft unless the month already has a round; ``None`` then."""
+    period = local_today(settings).strftime("%Y-%m")
+    if await Round.exists(period=period):
+        return None
+    try:
+        rnd, _ = await propose_round(settings, period, actor=ACTOR)
+    except RoundPublished:
+        return None
+    published = False
+    if settings.auto_publish:
+        try:
+            await publish_round(settings, rnd.id, actor=ACTOR)
+            published = True
+        except RoundPublished:
+            published = True  # another worker published it a moment ago
+    rnd = await Round.get(id=rnd.id)
+    stats = rnd.stats
+    for name, email in await coordinator_recipients(settings):
+        locale = settings.default_locale
+        await enqueue(
+            settings,
+            key=f"round_ready:{rnd.id}:{'published' if published else 'draft'}:{email.lower()}",
+            kind="round_ready",
+            locale=locale,
+            recipient=Address(name=name, email=email),
+            context={
+                "name": name,
+                "period_label": format_period(period, locale),
+                "groups": stats.get("groups", 0),
+                "unmatched": stats.get("unmatched", 0),
+                "auto_published": published and rnd.status is RoundStatus.PUBLISHED,
+                "round_url": f"{settings.base_url}/coordinator/rounds/{rnd.id}",
+                "admin_url": f"{settings.base_url}/coordinator/",
+            },
+        )
+    logger.info("round %d (%s) planned on schedule, published: %s", rnd.id, period, published)
+    return ScheduledOutcome(round_id=rnd.id, period=period, published=published)

@@ -1,0 +1,185 @@
+"""The rounds API's request and response bodies; the OpenAPI document shows these models
+and the endpoints build every response through them."""
+
+from __future__ import annotations
+
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from peernet.errors import FieldErrors
+from peernet.i18n import translate
+from peernet.rounds.views import RoundSummary, RoundView
+
+
+class RoundIn(BaseModel):
+    """Create the month's draft, or plan it again."""
+
+    model_config = ConfigDict(extra="forbid")
+    period: str
+
+
+class PersonIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    attendee: int
+
+
+class PairIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    attendee_a: int
+    attendee_b: int
+
+
+class PresetIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    preset: Literal["balanced", "gaps_first", "nearby_first"]
+
+
+class MemberOut(BaseModel):
+    id: int
+    name: str
+    role: str
+    region: str
+    role_label: str
+    region_label: str
+    organisation: str
+
+
+class GroupOut(BaseModel):
+    members: list[MemberOut]
+    reasons: list[str]
+    pinned: bool
+    meeting: str
+
+
+class UnmatchedOut(BaseModel):
+    id: int
+    name: str
+    reason: str
+    reason_code: str
+
+
+class ChangeOut(BaseModel):
+    id: int
+    name: str
+    before: list[str]
+    after: list[str]
+
+
+class StatsOut(BaseModel):
+    people: int = 0
+    groups: int = 0
+    pairs: int = 0
+    trios: int = 0
+    unmatched: int = 0
+    share_gap_covered: float = 0.0
+    share_cross_disciplinary: float = 0.0
+    share_same_region: float = 0.0
+    repeats: int = 0
+    certificate: float = 1.0
+    bound_covers_all_pairs: bool = True
+    summary: list[str] = []
+
+
+class RoundOut(BaseModel):
+    id: int
+    period: str
+    status: Literal["draft", "published"]
+    version: int
+    preset: str
+    groups: list[GroupOut]
+    unmatched: list[UnmatchedOut]
+    stats: StatsOut
+    changes: list[ChangeOut]
+
+
+class PublishOut(BaseModel):
+    id: int
+    period: str
+    status: Literal["published"]
+    introductions: int
+    groups: int
+    dropped: list[int]
+    told_unmatched: list[int]
+
+
+class RoundSummaryOut(BaseModel):
+    id: int
+    period: str
+    status: Literal["draft", "published"]
+    version: int
+    people: int
+    groups: int
+    unmatched: int
+    met_share: float | None
+    average_rating: float | None
+    rematch_requests: int
+
+
+class RoundListOut(BaseModel):
+    rounds: list[RoundSummaryOut]
+
+
+_CODES = {"missing": "required", "int_type": "invalid", "int_parsing": "invalid",
+          "string_type": "invalid", "literal_error": "unknown_choice",
+          "extra_forbidden": "unknown_field"}  # fmt: skip
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def parse(model: type[M], data: dict[str, Any]) -> M:
+    try:
+        return model.model_validate(data, strict=True)
+    except ValidationError as exc:
+        errors: dict[str, str] = {}
+        for error in exc.errors():
+            field = str(error["loc"][0]) if error["loc"] else "body"
+            errors.setdefault(field, _CODES.get(error["type"], "invalid"))
+        raise FieldErrors(errors) from None
+
+
+def unmatched_reason(code: str, locale: str) -> str:
+    if code == "excluded":
+        return translate(locale, "round.unmatched.excluded")
+    return translate(locale, f"round.reason.{code}")
+
+
+def round_out(view: RoundView, locale: str) -> RoundOut:
+    stats = {k: v for k, v in view.stats.items() if k in StatsOut.model_fields}
+    return RoundOut(
+        id=view.id,
+        period=view.period,
+        status=view.status,
+        version=view.version,
+        preset=view.preset,
+        groups=[
+            GroupOut(
+                members=[MemberOut.model_validate(m, from_attributes=True) for m in g.members],
+                reasons=list(g.reasons),
+                pinned=g.pinned,
+                meeting=g.meeting,
+            )
+            for g in view.groups
+        ],
+        unmatched=[
+            UnmatchedOut(
+                id=u.member.id,
+                name=u.member.name,
+                reason=unmatched_reason(u.reason, locale),
+                reason_code=u.reason,
+            )
+            for u in view.unmatched
+        ],
+        stats=StatsOut(**stats, summary=list(view.figures)),
+        changes=[
+            ChangeOut(
+                id=c.member.id, name=c.member.name, before=list(c.before), after=list(c.after)
+            )
+            for c in view.changes
+        ],
+    )
+
+
+def summary_out(summary: RoundSummary) -> RoundSummaryOut:
+    return RoundSummaryOut.model_validate(summary, from_attributes=True)

@@ -1,0 +1,179 @@
+"""Publishing: exactly once, for the people who are still in at that moment."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from peernet.attendees.models import Attendee, AttendeeStatus, Consent
+from peernet.attendees.subscription import pause, unsubscribe
+from peernet.audit.models import AuditEntry
+from peernet.outbox.models import OutboxMessage
+from peernet.rounds.models import Match, MatchMember, Round, RoundExclusion, RoundStatus
+from peernet.rounds.planning import RoundPublished, create_round, propose_round
+from peernet.rounds.publishing import publish_round
+from peernet.settings import Settings
+from tests.peernet.conftest import Clock
+from tests.peernet.factories import a_coordinator, a_pair, an_attendee
+
+pytestmark = pytest.mark.usefixtures("empty_db", "frozen_clock")
+
+
+async def four() -> list[Attendee]:
+    """Two pairs that could also be paired the other way round."""
+    anouk, ruud = await a_pair()
+    elif_ = await an_attendee(
+        "Elif Yılmaz",
+        email="elif@example.org",
+        role="teacher",
+        expertise=["conversation_skills"],
+        gaps=["local_policy_network"],
+    )
+    bram = await an_attendee(
+        "Bram Smit",
+        role="youth_worker",
+        expertise=["local_policy_network"],
+        gaps=["conversation_skills"],
+    )
+    return [anouk, ruud, elif_, bram]
+
+
+async def groups_of(round_id: int) -> list[set[int]]:
+    out: dict[int, set[int]] = {}
+    for m in await MatchMember.filter(match__round_id=round_id):
+        out.setdefault(m.match_id, set()).add(m.attendee_id)
+    return list(out.values())
+
+
+async def introduced() -> list[str]:
+    return sorted(
+        m.recipient_email for m in await OutboxMessage.filter(kind="introduction").order_by("id")
+    )
+
+
+async def test_publishing_introduces_every_member_once_and_logs_who_did_it(
+    settings: Settings,
+) -> None:
+    people = await four()
+    carla = await a_coordinator()
+    rnd, _ = await propose_round(settings, "2026-12")
+    outcome = await publish_round(settings, rnd.id, coordinator=carla)
+    assert outcome.introductions == 4 and outcome.groups == 2
+    assert outcome.dropped == () and outcome.told_unmatched == ()
+    assert await introduced() == sorted(p.email for p in people)
+    published = await Round.get(id=rnd.id)
+    assert published.status is RoundStatus.PUBLISHED and published.published_at is not None
+    entry = await AuditEntry.get(action="round.publish")
+    assert (entry.coordinator_id, entry.subject) == (carla.id, f"round:{rnd.id}")
+    for match in await Match.filter(round_id=rnd.id):
+        assert match.introduced_at is not None and match.nudge_met_due_at is not None
+
+
+async def test_publishing_twice_is_refused_and_sends_nothing_more(settings: Settings) -> None:
+    await four()
+    rnd, _ = await propose_round(settings, "2026-12")
+    await publish_round(settings, rnd.id)
+    with pytest.raises(RoundPublished) as again:
+        await publish_round(settings, rnd.id)
+    assert again.value.message == "the round of 2026-12 is already published"
+    assert await OutboxMessage.filter(kind="introduction").count() == 4
+
+
+async def test_eight_publishers_at_once_send_one_set_of_introductions(
+    settings: Settings,
+) -> None:
+    await four()
+    rnd, _ = await propose_round(settings, "2026-12")
+    results = await asyncio.gather(
+        *(publish_round(settings, rnd.id) for _ in range(8)), return_exceptions=True
+    )
+    won = [r for r in results if not isinstance(r, BaseException)]
+    lost = [r for r in results if isinstance(r, BaseException)]
+    assert len(won) == 1
+    assert all(isinstance(r, RoundPublished) for r in lost), lost
+    assert await OutboxMessage.filter(kind="introduction").count() == 4
+    nudged = await Match.filter(round_id=rnd.id, nudge_met_due_at__isnull=False).count()
+    assert nudged == 2
+
+
+@pytest.mark.parametrize("leaves", ["unsubscribe", "pause", "exclude", "withdraw_consent"])
+async def test_whoever_dropped_out_since_the_draft_gets_nothing_and_the_partners_are_regrouped(
+    settings: Settings, leaves: str
+) -> None:
+    people = await four()
+    rnd, _ = await propose_round(settings, "2026-12")
+    by_id = {p.id: p for p in people}
+    first = sorted(await groups_of(rnd.id), key=min)[0]
+    gone = by_id[min(first)]
+    if leaves == "unsubscribe":
+        await unsubscribe(gone.id)
+    elif leaves == "pause":
+        await pause(gone.id, "1")
+    elif leaves == "exclude":
+        await RoundExclusion.create(round_id=rnd.id, attendee_id=gone.id, created_at=rnd.created_at)
+    else:
+        await Consent.create(
+            attendee=gone,
+            purpose="matching_and_email",
+            text_version="x",
+            locale="nl",
+            channel="test",
+            given_at=rnd.created_at,
+            confirmed_at=rnd.created_at,
+            withdrawn_at=rnd.created_at,
+        )
+    outcome = await publish_round(settings, rnd.id)
+    assert outcome.dropped == (gone.id,)
+    assert gone.email not in await introduced()
+    # The partner left alone and the person left over after that make a new group only if
+    # the rules allow; either way everyone still in is introduced or told.
+    still_in = {p.id for p in people} - {gone.id}
+    grouped = {a for g in await groups_of(rnd.id) for a in g}
+    assert grouped | set(outcome.told_unmatched) == still_in
+    assert not grouped & set(outcome.told_unmatched)
+    assert gone.id not in grouped
+
+
+async def test_a_partner_left_alone_is_regrouped_with_another_left_alone(
+    settings: Settings,
+) -> None:
+    anouk, ruud, elif_, bram = await four()
+    # Two pairs by hand: Anouk with Ruud, Elif with Bram; Ruud and Bram then leave.
+    rnd = await create_round("2026-12", [[anouk.id, ruud.id], [elif_.id, bram.id]])
+    await unsubscribe(ruud.id)
+    await unsubscribe(bram.id)
+    outcome = await publish_round(settings, rnd.id)
+    assert set(outcome.dropped) == {ruud.id, bram.id}
+    assert outcome.regrouped == ((anouk.id, elif_.id),) or outcome.regrouped == (
+        (elif_.id, anouk.id),
+    )
+    assert await groups_of(rnd.id) == [{anouk.id, elif_.id}]
+    assert await introduced() == sorted([anouk.email, elif_.email])
+    new = await Match.get(round_id=rnd.id)
+    assert new.explanation["links"][0]["a"] in (anouk.id, elif_.id)
+
+
+async def test_a_trio_that_loses_one_member_goes_on_as_a_pair(settings: Settings) -> None:
+    anouk, ruud, elif_, _ = await four()
+    rnd = await create_round("2026-12", [[anouk.id, ruud.id, elif_.id]])
+    await pause(elif_.id, "3")
+    outcome = await publish_round(settings, rnd.id)
+    assert outcome.dropped == (elif_.id,)
+    match = await Match.get(round_id=rnd.id)
+    assert [(x["a"], x["b"]) for x in match.explanation["links"]] == [(anouk.id, ruud.id)]
+    to_anouk = await OutboxMessage.get(kind="introduction", recipient_email=anouk.email)
+    assert "Elif" not in to_anouk.text
+    assert "Ruud van 't Hoff" in to_anouk.text
+
+
+async def test_someone_who_left_and_paused_is_not_introduced_even_if_the_attendee_row_is_gone(
+    settings: Settings, frozen_clock: Clock
+) -> None:
+    anouk, ruud, elif_, bram = await four()
+    rnd = await create_round("2026-12", [[anouk.id, ruud.id], [elif_.id, bram.id]])
+    await Attendee.filter(id=ruud.id).delete()  # erased between draft and publish
+    outcome = await publish_round(settings, rnd.id)
+    assert ruud.email not in await introduced()
+    assert anouk.id in {a for g in await groups_of(rnd.id) for a in g} | set(outcome.told_unmatched)
+    assert (await Attendee.get(id=anouk.id)).status is AttendeeStatus.ACTIVE
