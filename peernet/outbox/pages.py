@@ -24,7 +24,7 @@ from peernet.web.rendering import render_coordinator, request_locale, settings_o
 _TIME_FORMAT = {"nl": "%d-%m-%Y %H:%M", "en": "%Y-%m-%d %H:%M"}
 # Enough for any SMTP answer; a longer text is a transport's stack of details, and the
 # table must stay readable.
-REASON_SHOWN = 300
+REASON_SHOWN = 200
 
 
 def _page_number(raw: object) -> int:

@@ -15,8 +15,8 @@ def test_the_digest_greets_by_name_or_without_one(locale: str, named: str, unnam
     without = render_email(
         "dead_letter_digest", locale, {**context_for("dead_letter_digest"), "name": ""}
     )
-    assert with_name.text.startswith(named + "\n")
+    assert with_name.text.startswith(named + "\n\n")
     assert f">{named}</" in with_name.html
-    assert without.text.startswith(unnamed + "\n")
+    assert without.text.startswith(unnamed + "\n\n")
     assert f">{unnamed}</" in without.html
     assert " ," not in without.text and " ," not in without.html

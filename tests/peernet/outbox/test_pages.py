@@ -75,6 +75,7 @@ async def test_the_page_lists_exactly_the_undelivered_mail_with_reasons_in_local
         "550 5.1.1 No such user",
         "10-11-2026 09:15",  # created, Amsterdam time
         "12-11-2026 08:00",  # last attempt
+        "12 pogingen",
         "Opgegeven na herhaalde pogingen",
         "Geweigerd door de ontvangende server",
     ):
