@@ -6,20 +6,45 @@ from tortoise.transactions import in_transaction
 
 from notifications import Address
 from peernet import clock
+from peernet.coordinators.models import Coordinator
+from peernet.coordinators.service import normalize_email
 from peernet.outbox.models import OutboxMessage, OutboxStatus
 from peernet.outbox.service import enqueue
 from peernet.settings import Settings
 
 UNDELIVERABLE = (OutboxStatus.DEAD, OutboxStatus.FAILED)
+OUTBOX_PAGE = "/coordinator/outbox"
+
+
+def outbox_page_url(settings: Settings) -> str:
+    return f"{settings.base_url}{OUTBOX_PAGE}"
+
+
+async def digest_recipients(settings: Settings) -> list[Address]:
+    """Every active coordinator account, by name, then each COORDINATOR_EMAILS address that
+    has no account, without a name: one entry per mailbox, whatever the case of the address.
+
+    An address whose account was deactivated gets nothing, even if COORDINATOR_EMAILS still
+    lists it: switching the account off is the later, deliberate decision.
+    """
+    accounts = await Coordinator.all().order_by("id")
+    recipients = [Address(name=c.name, email=c.email) for c in accounts if c.is_active]
+    seen = {c.email_normalized for c in accounts}
+    for email in settings.coordinators:
+        if normalize_email(email) not in seen:
+            seen.add(normalize_email(email))
+            recipients.append(Address(name="", email=email))
+    return recipients
 
 
 async def queue_dead_letter_digest(settings: Settings) -> int:
     """One digest per coordinator listing what died since the last one; 0 when nothing did."""
-    if not settings.coordinators:
-        return 0
     now = clock.now()
     day = now.astimezone(settings.timezone).date().isoformat()
     async with in_transaction():
+        recipients = await digest_recipients(settings)
+        if not recipients:
+            return 0  # rows stay unreported until someone can be told
         rows = (
             await OutboxMessage.filter(status__in=UNDELIVERABLE, reported_at__isnull=True)
             .exclude(kind="dead_letter_digest")
@@ -38,14 +63,22 @@ async def queue_dead_letter_digest(settings: Settings) -> int:
             }
             for row in rows
         ]
-        for email in settings.coordinators:
+        # Two workers that run the digest at once list the same rows and so write the same
+        # keys: one digest each. A row that was retried and died again is reported again,
+        # with more attempts, so its batch gets a new key even on the same day.
+        batch = f"{rows[-1].id}.{rows[-1].attempts}"
+        for recipient in recipients:
             await enqueue(
                 settings,
-                key=f"digest:{day}:{rows[-1].id}:{email}",
+                key=f"digest:{day}:{batch}:{normalize_email(recipient.email)}",
                 kind="dead_letter_digest",
                 locale=settings.default_locale,
-                recipient=Address(name="", email=email),
-                context={"name": "", "messages": messages, "admin_url": settings.base_url},
+                recipient=recipient,
+                context={
+                    "name": recipient.name,
+                    "messages": messages,
+                    "admin_url": outbox_page_url(settings),
+                },
             )
         await OutboxMessage.filter(id__in=[r.id for r in rows]).update(reported_at=now)
     return len(rows)

@@ -21,6 +21,7 @@ from peernet.attendees import subscription_pages
 from peernet.errors import FieldErrors, PeernetError
 from peernet.events.service import EventClosed
 from peernet.feedback import pages as feedback_pages
+from peernet.outbox import pages as outbox_pages
 from peernet.rounds import endpoints as rounds_api
 from peernet.rounds import pages as round_pages
 from peernet.settings import Settings, load_settings
@@ -132,6 +133,19 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         Route("/coordinator/rounds", round_pages.plan, methods=["POST"]),
         Route("/coordinator/rounds/{round_id:int}", round_pages.show, methods=["GET"]),
         Route("/coordinator/rounds/{round_id:int}/{action:str}", round_pages.act, methods=["POST"]),
+        # Undelivered email: the page the coordinators' digest links to, and its retry button.
+        Route(
+            "/coordinator/outbox",
+            outbox_pages.outbox_page,
+            methods=["GET"],
+            name="coordinator_outbox",
+        ),
+        Route(
+            "/coordinator/outbox/{id:int}/retry",
+            outbox_pages.retry,
+            methods=["POST"],
+            name="coordinator_outbox_retry",
+        ),
         Mount(
             "/api/v1",
             routes=[

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 from email import message_from_bytes, policy
 
@@ -11,35 +10,11 @@ from peernet.outbox.digest import queue_dead_letter_digest
 from peernet.outbox.dispatch import dispatch_once, retry_delay
 from peernet.outbox.models import OutboxMessage, OutboxStatus
 from peernet.settings import Settings
-from peernet.worker import make_transport
-from tests.notifications.smtp_server import ScriptedHandler, smtp_server
-from tests.peernet.conftest import Clock, make_settings
+from tests.notifications.smtp_server import ScriptedHandler
+from tests.peernet.conftest import Clock
 from tests.peernet.factories import a_pair, a_published_round
 
 pytestmark = pytest.mark.usefixtures("empty_db")
-
-
-@pytest.fixture
-def handler() -> ScriptedHandler:
-    return ScriptedHandler()
-
-
-@pytest.fixture
-def smtp_port(handler: ScriptedHandler) -> Iterator[int]:
-    with smtp_server(handler) as port:
-        yield port
-
-
-@pytest.fixture
-def smtp_settings(smtp_port: int) -> Settings:
-    return make_settings(MAIL_BACKEND="smtp", SMTP_URL=f"smtp://127.0.0.1:{smtp_port}")
-
-
-@pytest.fixture
-async def transport(smtp_settings: Settings) -> AsyncIterator[Transport]:
-    transport = make_transport(smtp_settings)
-    yield transport
-    await transport.aclose()
 
 
 async def test_a_published_pair_is_delivered_with_its_fixed_message_id_and_unsubscribe_headers(
