@@ -11,9 +11,11 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
 from tortoise.exceptions import IntegrityError
 
+from notifications import Address
 from peernet import clock
 from peernet.coordinators.models import ApiToken, Coordinator
 from peernet.errors import Conflict, FieldErrors, NotFound, PeernetError
+from peernet.settings import Settings
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 1024  # argon2 takes any length; this only bounds the work per attempt
@@ -160,3 +162,21 @@ async def coordinator_for_token(token: str) -> Coordinator | None:
     if coordinator is not None:
         await ApiToken.filter(id=record.id).update(last_used_at=clock.now())
     return coordinator
+
+
+async def coordinator_recipients(settings: Settings) -> list[Address]:
+    """Who hears from peernet as a coordinator: every active account, by name, then each
+    COORDINATOR_EMAILS address that has no account, without a name; one entry per mailbox,
+    whatever the case of the address.
+
+    An address whose account was deactivated gets nothing, even if COORDINATOR_EMAILS still
+    lists it: switching the account off is the later, deliberate decision.
+    """
+    accounts = await Coordinator.all().order_by("id")
+    recipients = [Address(name=c.name, email=c.email) for c in accounts if c.is_active]
+    seen = {c.email_normalized for c in accounts}
+    for email in settings.coordinators:
+        if normalize_email(email) not in seen:
+            seen.add(normalize_email(email))
+            recipients.append(Address(name="", email=email))
+    return recipients

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from tortoise.transactions import in_transaction
 
-from notifications import Address
 from peernet import clock
-from peernet.coordinators.models import Coordinator
-from peernet.coordinators.service import normalize_email
+from peernet.coordinators.service import coordinator_recipients, normalize_email
 from peernet.outbox.models import OutboxMessage, OutboxStatus
 from peernet.outbox.service import enqueue
 from peernet.settings import Settings
@@ -20,29 +18,12 @@ def outbox_page_url(settings: Settings) -> str:
     return f"{settings.base_url}{OUTBOX_PAGE}"
 
 
-async def digest_recipients(settings: Settings) -> list[Address]:
-    """Every active coordinator account, by name, then each COORDINATOR_EMAILS address that
-    has no account, without a name: one entry per mailbox, whatever the case of the address.
-
-    An address whose account was deactivated gets nothing, even if COORDINATOR_EMAILS still
-    lists it: switching the account off is the later, deliberate decision.
-    """
-    accounts = await Coordinator.all().order_by("id")
-    recipients = [Address(name=c.name, email=c.email) for c in accounts if c.is_active]
-    seen = {c.email_normalized for c in accounts}
-    for email in settings.coordinators:
-        if normalize_email(email) not in seen:
-            seen.add(normalize_email(email))
-            recipients.append(Address(name="", email=email))
-    return recipients
-
-
 async def queue_dead_letter_digest(settings: Settings) -> int:
     """One digest per coordinator listing what died since the last one; 0 when nothing did."""
     now = clock.now()
     day = now.astimezone(settings.timezone).date().isoformat()
     async with in_transaction():
-        recipients = await digest_recipients(settings)
+        recipients = await coordinator_recipients(settings)
         if not recipients:
             return 0  # rows stay unreported until someone can be told
         rows = (

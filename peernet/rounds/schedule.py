@@ -6,8 +6,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from notifications import Address
-from peernet.coordinators.models import Coordinator
+from peernet.coordinators.service import coordinator_recipients
 from peernet.i18n import format_period
 from peernet.outbox.service import enqueue
 from peernet.rounds.models import Round, RoundStatus
@@ -25,22 +24,6 @@ class ScheduledOutcome:
     round_id: int
     period: str
     published: bool
-
-
-async def coordinator_recipients(settings: Settings) -> list[tuple[str, str]]:
-    """(first name or "", address) of every active coordinator account, then the addresses
-    in COORDINATOR_EMAILS that have no account; one entry per address."""
-    seen: set[str] = set()
-    out: list[tuple[str, str]] = []
-    for coordinator in await Coordinator.filter(is_active=True).order_by("id"):
-        if coordinator.email_normalized not in seen:
-            seen.add(coordinator.email_normalized)
-            out.append((coordinator.name.split()[0] if coordinator.name else "", coordinator.email))
-    for email in settings.coordinators:
-        if email.lower() not in seen:
-            seen.add(email.lower())
-            out.append(("", email))
-    return out
 
 
 async def plan_month_on_schedule(settings: Settings) -> ScheduledOutcome | None:
@@ -61,14 +44,15 @@ async def plan_month_on_schedule(settings: Settings) -> ScheduledOutcome | None:
             published = True  # another worker published it a moment ago
     rnd = await Round.get(id=rnd.id)
     stats = rnd.stats
-    for name, email in await coordinator_recipients(settings):
+    for recipient in await coordinator_recipients(settings):
         locale = settings.default_locale
+        name, email = recipient.name.split(" ")[0] if recipient.name else "", recipient.email
         await enqueue(
             settings,
             key=f"round_ready:{rnd.id}:{'published' if published else 'draft'}:{email.lower()}",
             kind="round_ready",
             locale=locale,
-            recipient=Address(name=name, email=email),
+            recipient=recipient,
             context={
                 "name": name,
                 "period_label": format_period(period, locale),
