@@ -23,11 +23,11 @@ def _page_number(request: Request) -> int:
     return int(raw)
 
 
-def action_label(locale: str, action: str) -> str:
-    """The action in plain words; an action without a label shows its key."""
-    key = f"audit.action.{action}"
+def _label(locale: str, kind: str, name: str) -> str:
+    """An action or actor in plain words; one without a label shows its own name."""
+    key = f"audit.{kind}.{name}"
     text = translate(locale, key)
-    return action if text == key else text
+    return name if text == key else text
 
 
 def _details(details: object) -> str:
@@ -40,8 +40,10 @@ def _row(entry: AuditEntry, request: Request, locale: str) -> dict[str, str]:
     coordinator = entry.coordinator
     return {
         "when": local_time(entry.at, settings_of(request).timezone, locale),
-        "who": coordinator.name if coordinator is not None else entry.actor,
-        "action": action_label(locale, entry.action),
+        "who": coordinator.name
+        if coordinator is not None
+        else _label(locale, "actor", entry.actor),
+        "action": _label(locale, "action", entry.action),
         "subject": entry.subject,
         "details": _details(entry.details),
     }

@@ -71,8 +71,13 @@ async def test_a_hundred_entries_a_page_with_a_link_to_older_ones(
 async def test_signing_in_and_out_appears_in_the_log(
     client: httpx.AsyncClient, coordinator: Coordinator
 ) -> None:
+    await sign_in(client, email="unknown@example.org")
     await sign_in(client, password=WRONG)
     await sign_in(client)
     page = await client.get("/coordinator/audit")
-    assert [row[2] for row in rows(page)] == ["Ingelogd", "Inloggen mislukt"]
+    assert [row[1:3] for row in rows(page)] == [
+        ["Carla Coördinator", "Ingelogd"],
+        ["Carla Coördinator", "Inloggen mislukt"],
+        ["bezoeker", "Inloggen mislukt"],
+    ]
     assert rows(page)[1][4] == "client=127.0.0.1"
