@@ -1,15 +1,17 @@
-"""The ``peernet`` command: migrate, serve, worker, create-event, demo-data."""
+"""The ``peernet`` command: migrate, serve, worker, create-event, demo-data, rounds,
+coordinator accounts and API tokens."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import logging
 import sys
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import date
+from datetime import date, datetime
 
-from peernet import clock, db
+from peernet import clock, db, logs
 from peernet.errors import FieldErrors, PeernetError
 from peernet.settings import Settings, SettingsError, load_settings
 
@@ -38,7 +40,13 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
 
     from peernet.web.app import create_app
 
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, proxy_headers=True)
+    uvicorn.run(
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        proxy_headers=True,
+        log_config=logs.uvicorn_log_config(),
+    )
 
 
 def _worker(settings: Settings, args: argparse.Namespace) -> None:
@@ -121,6 +129,125 @@ def _publish_round(settings: Settings, args: argparse.Namespace) -> None:
     asyncio.run(_with_db(settings, work))
 
 
+# Coordinator accounts and API tokens. Each change is in the audit log, by actor "cli".
+_CLI = "cli"
+
+
+def _explained(exc: FieldErrors, names: dict[str, str]) -> PeernetError:
+    """A field error in the command's own terms: ``password: must be at least ...``."""
+    from peernet.coordinators.service import MIN_PASSWORD_LENGTH
+
+    problems = {
+        "invalid_email": "is not a valid email address",
+        "password_too_short": f"must be at least {MIN_PASSWORD_LENGTH} characters long",
+        "too_long": "is too long",
+    }
+    return PeernetError(
+        "; ".join(
+            f"{names.get(field, field)}: {problems.get(problem, problem)}"
+            for field, problem in exc.errors.items()
+        )
+    )
+
+
+def _read_password() -> str:
+    if not sys.stdin.isatty():
+        # Piped in (``echo "$PW" | peernet create-coordinator ...``): the line's end is not
+        # part of the password; any other whitespace is.
+        text = sys.stdin.read()
+        for ending in ("\r\n", "\n"):
+            if text.endswith(ending):
+                return text[: -len(ending)]
+        return text
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Password again: ") != first:
+        raise PeernetError("password: the two entries differ")
+    return first
+
+
+def _create_coordinator(settings: Settings, args: argparse.Namespace) -> None:
+    from peernet.coordinators.accounts import register
+
+    password = _read_password()
+
+    async def work() -> None:
+        try:
+            coordinator = await register(args.email, password, name=args.name, actor=_CLI)
+        except FieldErrors as exc:
+            raise _explained(exc, {"email": "EMAIL", "name": "--name"}) from None
+        print(
+            f"coordinator {coordinator.id} created: {coordinator.email} ({coordinator.name});"
+            f" sign in at {settings.base_url}/coordinator/login"
+        )
+
+    asyncio.run(_with_db(settings, work))
+
+
+def _create_api_token(settings: Settings, args: argparse.Namespace) -> None:
+    from peernet.coordinators.accounts import issue_token
+    from peernet.coordinators.service import get_coordinator
+
+    async def work() -> None:
+        coordinator = await get_coordinator(args.email)
+        try:
+            issued = await issue_token(coordinator, label=args.label, actor=_CLI)
+        except FieldErrors as exc:
+            raise _explained(exc, {"label": "--label"}) from None
+        # The token alone on standard output, so that TOKEN=$(peernet create-api-token ...)
+        # works; the note goes to standard error.
+        print(issued.token)
+        print(
+            f"API token {issued.record.id} for coordinator {coordinator.id}: copy it now,"
+            " peernet stores only its hash and cannot show it again",
+            file=sys.stderr,
+        )
+
+    asyncio.run(_with_db(settings, work))
+
+
+def _list_api_tokens(settings: Settings, args: argparse.Namespace) -> None:
+    from peernet.coordinators.service import get_coordinator, list_api_tokens
+    from peernet.web.dates import local_time
+
+    def when(moment: datetime | None) -> str:
+        return local_time(moment, settings.timezone, "en") or "-"
+
+    async def work() -> None:
+        owner = await get_coordinator(args.email) if args.email else None
+        rows = [("id", "coordinator", "label", "prefix", "created", "last used", "revoked")]
+        for token in await list_api_tokens(owner):
+            rows.append(
+                (
+                    str(token.id),
+                    token.coordinator.email,
+                    token.label or "-",
+                    token.prefix,
+                    when(token.created_at),
+                    when(token.last_used_at),
+                    when(token.revoked_at),
+                )
+            )
+        if len(rows) == 1:
+            print("no API tokens")
+            return
+        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+        for row in rows:
+            line = "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+            print(line.rstrip())
+
+    asyncio.run(_with_db(settings, work))
+
+
+def _revoke_api_token(settings: Settings, args: argparse.Namespace) -> None:
+    from peernet.coordinators.accounts import revoke_token
+
+    async def work() -> None:
+        token = await revoke_token(args.token_id, actor=_CLI)
+        print(f"API token {token.id} ({token.prefix}...) revoked")
+
+    asyncio.run(_with_db(settings, work))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="peernet", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -147,6 +274,25 @@ def build_parser() -> argparse.ArgumentParser:
     publish = commands.add_parser("publish-round", help="publish a draft round: introductions")
     publish.add_argument("round_id", type=int)
     publish.set_defaults(run=_publish_round)
+    account = commands.add_parser(
+        "create-coordinator",
+        help="create a coordinator account; the password is read from standard input if piped",
+    )
+    account.add_argument("email")
+    account.add_argument("--name", default="")
+    account.set_defaults(run=_create_coordinator)
+    issue = commands.add_parser(
+        "create-api-token", help="print a new API token for a coordinator (shown once)"
+    )
+    issue.add_argument("email")
+    issue.add_argument("--label", default="")
+    issue.set_defaults(run=_create_api_token)
+    listing = commands.add_parser("list-api-tokens", help="list API tokens (of one coordinator)")
+    listing.add_argument("email", nargs="?")
+    listing.set_defaults(run=_list_api_tokens)
+    revoke = commands.add_parser("revoke-api-token", help="revoke an API token by its id")
+    revoke.add_argument("token_id", type=int)
+    revoke.set_defaults(run=_revoke_api_token)
     return parser
 
 
@@ -154,6 +300,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     # APScheduler logs every run of every job at INFO: a line every few seconds.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logs.install()  # ids in the logs, never email addresses
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings()

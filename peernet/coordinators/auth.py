@@ -83,6 +83,10 @@ async def token_coordinator(request: Request) -> Coordinator | None:
 
 
 def login_url(request: Request) -> str:
+    # Only a page can be returned to: after signing in the browser GETs ``next``, and a
+    # form's action (POST-only) would answer 405.
+    if request.method not in ("GET", "HEAD"):
+        return LOGIN_PATH
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return f"{LOGIN_PATH}?{urlencode({'next': target})}"
 

@@ -122,7 +122,8 @@ async def _record_failure(
                 last_error=detail,
             )
             report.retrying += 1
-    report.errors.append(f"{row.idempotency_key}: {result.detail}")
+    # The id, not the idempotency key: a digest's key holds the coordinator's address.
+    report.errors.append(f"message {row.id}: {result.detail}")
 
 
 async def _record(

@@ -18,6 +18,8 @@ from peernet import db
 from peernet.attendees import endpoints as signup_api
 from peernet.attendees import pages as signup_pages
 from peernet.attendees import subscription_pages
+from peernet.audit import pages as audit_pages
+from peernet.coordinators import pages as coordinator_pages
 from peernet.errors import FieldErrors, PeernetError
 from peernet.events.service import EventClosed
 from peernet.feedback import pages as feedback_pages
@@ -146,6 +148,20 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             methods=["POST"],
             name="coordinator_outbox_retry",
         ),
+        # Coordinators: sign-in, sign-out, their API tokens and the audit log.
+        Route("/coordinator/", coordinator_pages.home, methods=["GET"], name="coordinator_home"),
+        Route("/coordinator/login", coordinator_pages.login_form, methods=["GET"], name="login"),
+        Route("/coordinator/login", coordinator_pages.login_submit, methods=["POST"]),
+        Route("/coordinator/logout", coordinator_pages.logout, methods=["POST"], name="logout"),
+        Route("/coordinator/tokens", coordinator_pages.tokens, methods=["GET"], name="tokens"),
+        Route("/coordinator/tokens", coordinator_pages.create_token, methods=["POST"]),
+        Route(
+            "/coordinator/tokens/{token_id:int}/revoke",
+            coordinator_pages.revoke_token,
+            methods=["POST"],
+            name="revoke_token",
+        ),
+        Route("/coordinator/audit", audit_pages.audit_log, methods=["GET"], name="audit"),
         Mount(
             "/api/v1",
             routes=[

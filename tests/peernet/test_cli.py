@@ -1,11 +1,17 @@
 from __future__ import annotations
 
+import getpass
+import io
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from peernet import cli
+from peernet.errors import PeernetError
 
 BREDA = [
     "--slug",
@@ -80,3 +86,171 @@ def test_a_bad_setting_stops_the_command_naming_the_variable(sqlite_env: dict[st
     result = run("migrate", env={**sqlite_env, "MAIL_BACKEND": "pigeon"})
     assert result.returncode == 2
     assert "MAIL_BACKEND" in result.stderr
+
+
+# What the database says, read by a separate process (the tests' own database is another).
+INSPECT = """
+import asyncio, sys
+from peernet import db
+from peernet.audit.models import AuditEntry
+from peernet.coordinators.service import SignInFailed, authenticate
+from peernet.settings import load_settings
+
+async def main():
+    await db.init_db(load_settings())
+    try:
+        try:
+            print("signs in as", (await authenticate(sys.argv[1], sys.argv[2])).id)
+        except SignInFailed:
+            print("wrong password")
+        for entry in await AuditEntry.all().order_by("id"):
+            print(entry.actor, entry.action, entry.subject)
+    finally:
+        await db.close_db()
+
+asyncio.run(main())
+"""
+
+
+def inspect_db(email: str, password: str, env: dict[str, str]) -> list[str]:
+    result = subprocess.run(
+        [sys.executable, "-c", INSPECT, email, password],
+        env={**os.environ, "PEERNET_ENV": "test", **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return result.stdout.splitlines()
+
+
+def run_with_input(*args: str, stdin: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "peernet.cli", *args],
+        env={**os.environ, "PEERNET_ENV": "test", **env},
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+PASSWORD = "  a long pass phrase, spaces kept  "
+
+
+def test_create_coordinator_reads_a_piped_password(sqlite_env: dict[str, str]) -> None:
+    run("migrate", env=sqlite_env)
+    made = run_with_input(
+        "create-coordinator",
+        "Carla@Example.org",
+        "--name",
+        "Carla",
+        stdin=PASSWORD + "\n",
+        env=sqlite_env,
+    )
+    assert made.returncode == 0, made.stderr
+    assert made.stdout.startswith("coordinator 1 created: Carla@example.org (Carla)")
+    assert PASSWORD.strip() not in made.stdout + made.stderr
+    # Only the one line ending was taken off: the spaces are part of the password.
+    assert inspect_db("carla@example.org", PASSWORD, sqlite_env) == [
+        "signs in as 1",
+        "cli coordinator.create coordinator:1",
+    ]
+    again = run_with_input(
+        "create-coordinator", "carla@example.org", stdin=PASSWORD, env=sqlite_env
+    )
+    assert again.returncode == 2
+    assert "already exists" in again.stderr
+
+
+@pytest.mark.parametrize(
+    ("email", "password", "message"),
+    [
+        (
+            "carla@example.org",
+            "too short\n",
+            "peernet: password: must be at least 12 characters long",
+        ),
+        ("carla@example.org", "", "peernet: password: must be at least 12 characters long"),
+        ("not an address", PASSWORD, "peernet: EMAIL: is not a valid email address"),
+    ],
+)
+def test_create_coordinator_names_the_bad_field(
+    sqlite_env: dict[str, str], email: str, password: str, message: str
+) -> None:
+    run("migrate", env=sqlite_env)
+    result = run_with_input("create-coordinator", email, stdin=password, env=sqlite_env)
+    assert result.returncode == 2
+    assert result.stderr.strip() == message
+
+
+def test_api_tokens_from_the_command_line(sqlite_env: dict[str, str]) -> None:
+    run("migrate", env=sqlite_env)
+    run_with_input("create-coordinator", "carla@example.org", stdin=PASSWORD, env=sqlite_env)
+    issued = run("create-api-token", "CARLA@example.org", "--label", "rapportage", env=sqlite_env)
+    assert issued.returncode == 0, issued.stderr
+    [token] = issued.stdout.splitlines()  # alone on standard output: TOKEN=$(...) works
+    assert token.startswith("pn_")
+    assert "copy it now" in issued.stderr
+    assert "stores only its hash" in issued.stderr
+    header, row = (
+        columns(line) for line in run("list-api-tokens", env=sqlite_env).stdout.splitlines()
+    )
+    assert header == ["id", "coordinator", "label", "prefix", "created", "last used", "revoked"]
+    assert row[:4] == ["1", "carla@example.org", "rapportage", token[:10]]
+    assert row[5:] == ["-", "-"]  # never used, not revoked
+    revoked = run("revoke-api-token", "1", env=sqlite_env)
+    assert revoked.returncode == 0, revoked.stderr
+    assert revoked.stdout.strip() == f"API token 1 ({token[:10]}...) revoked"
+    _, row = (
+        columns(line)
+        for line in run("list-api-tokens", "carla@example.org", env=sqlite_env).stdout.splitlines()
+    )
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", row[6])
+    missing = run("revoke-api-token", "9", env=sqlite_env)
+    assert missing.returncode == 2
+    assert missing.stderr.strip() == "peernet: no API token with id 9"
+    nobody = run("create-api-token", "nobody@example.org", env=sqlite_env)
+    assert nobody.returncode == 2
+    assert "no coordinator" in nobody.stderr
+    assert inspect_db("carla@example.org", PASSWORD, sqlite_env)[1:] == [
+        "cli coordinator.create coordinator:1",
+        "cli api_token.create api_token:1",
+        "cli api_token.revoke api_token:1",
+    ]
+
+
+def columns(line: str) -> list[str]:
+    return re.split(r"\s{2,}", line.strip())
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_at_a_terminal_the_password_is_asked_twice(monkeypatch: pytest.MonkeyPatch) -> None:
+    answers = iter(["first entry here", "second entry here"])
+    monkeypatch.setattr(sys, "stdin", _Terminal())
+    monkeypatch.setattr(getpass, "getpass", lambda prompt: next(answers))
+    with pytest.raises(PeernetError, match="password: the two entries differ"):
+        cli._read_password()
+    monkeypatch.setattr(getpass, "getpass", lambda prompt: "the same both times")
+    assert cli._read_password() == "the same both times"
+
+
+@pytest.mark.parametrize(
+    ("piped", "password"),
+    [
+        ("secret\n", "secret"),
+        ("secret\r\n", "secret"),
+        ("secret\n\n", "secret\n"),
+        ("secret", "secret"),
+    ],
+)
+def test_a_piped_password_loses_one_line_ending_only(
+    monkeypatch: pytest.MonkeyPatch, piped: str, password: str
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO(piped))
+    assert cli._read_password() == password
