@@ -13,11 +13,13 @@ The context each kind receives
 ``introduction``
     recipient: {name, role_label, organisation, region_label};
     partners: list of {name, role_label, organisation, region_label, email,
-    meeting_preference_label} (one partner, or two for a trio);
+    meeting_preference_label} (one partner, or two for a trio; the label describes the
+    partner in the third person, e.g. "Spreekt alleen fysiek af");
     reasons: list[str] (why they were matched, plain sentences, already localised);
     prompts: list[str] (two or three conversation prompts, already localised);
-    meeting_hint: str (e.g. "Jullie werken allebei in Rotterdam: spreek gerust af op
-    locatie."); pause_url, unsubscribe_url
+    meeting_hint: str (how to meet, one or two sentences that never contradict the members'
+    preferences, e.g. "Ruud spreekt alleen fysiek af. Spreek dus af op locatie, in regio
+    Rotterdam."); pause_url, unsubscribe_url
 ``nudge_met``
     name, partner_names: list[str], answer_urls: {met, not_yet, rematch},
     pause_url, unsubscribe_url

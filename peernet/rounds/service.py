@@ -87,7 +87,7 @@ async def publish_round(settings: Settings, round_id: int) -> int:
                     kind="introduction",
                     locale=me.locale,
                     recipient=Address(name=me.name, email=me.email),
-                    context=introduction_context(settings, match.id, me, others),
+                    context=introduction_context(settings, match, me, others),
                     unsubscribe_url=subscription_url(settings, "unsubscribe", me.id),
                 )
                 queued += 1

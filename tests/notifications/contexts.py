@@ -38,7 +38,7 @@ def context_for(kind: str) -> dict[str, Any]:
                     "organisation": "Politie Eenheid Rotterdam",
                     "region_label": "Rotterdam",
                     "email": "ruud.vanthoff@example.nl",
-                    "meeting_preference_label": "Op locatie of online",
+                    "meeting_preference_label": "Spreekt alleen fysiek af",
                 },
             ],
             "reasons": [
@@ -50,7 +50,9 @@ def context_for(kind: str) -> dict[str, Any]:
                 "Welke signalen pleiten hier juist tégen radicalisering?",
                 "Hoe ver reikt jouw rol, en wie zou je erbij halen?",
             ],
-            "meeting_hint": "Jullie werken allebei in Rotterdam: op locatie afspreken kan.",
+            "meeting_hint": (
+                "Ruud spreekt alleen fysiek af. Spreek dus af op locatie, in regio Rotterdam."
+            ),
             **subscription,
         }
     if kind == "nudge_met":
