@@ -29,6 +29,11 @@ The context each kind receives
 ``dead_letter_digest``
     name, messages: list of {kind, recipient, attempts (int), last_error,
     created_at (aware datetime or str)}, admin_url
+``unmatched``
+    name, period_label: str (the month, e.g. "december 2026" / "December 2026");
+    reason: str (why they were not matched, one plain sentence, already localised);
+    suggestions: list[str] (what would help, ending with their priority next month,
+    already localised); pause_url, unsubscribe_url
 
 Mappings may be dicts or objects with those attributes (Jinja looks up both).
 """
@@ -43,7 +48,14 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-KINDS = ("confirmation", "introduction", "nudge_met", "feedback_request", "dead_letter_digest")
+KINDS = (
+    "confirmation",
+    "introduction",
+    "nudge_met",
+    "feedback_request",
+    "dead_letter_digest",
+    "unmatched",
+)
 LOCALES = ("nl", "en")
 
 _AND = {"nl": "en", "en": "and"}

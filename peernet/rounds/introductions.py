@@ -41,14 +41,15 @@ def first_name(attendee: Attendee) -> str:
     return attendee.name.split()[0] if attendee.name.strip() else attendee.name
 
 
-def _label(terms: Mapping[str, Any], key: str, locale: str) -> str:
-    # A key the taxonomy no longer knows (an old explanation) shows as itself, not as an error.
+def term_label(terms: Mapping[str, Any], key: str, locale: str) -> str:
+    """The label of a taxonomy key; a key the taxonomy no longer knows (in an old
+    explanation) shows as itself rather than failing the whole email."""
     term = terms.get(key)
     return str(term.label(locale)) if term is not None else key
 
 
 def _themes(taxonomy: Taxonomy, keys: Sequence[str], locale: str) -> str:
-    return join_words([lower_first(_label(taxonomy.themes, k, locale)) for k in keys], locale)
+    return join_words([lower_first(term_label(taxonomy.themes, k, locale)) for k in keys], locale)
 
 
 class _Side:
@@ -109,7 +110,7 @@ def reasons_for(
             out.append(t("intro.reason.you_cover", partner=name, themes=themes))
         if side.shared_languages and "nl" not in side.shared_languages:
             languages = join_words(
-                [_label(taxonomy.languages, k, locale) for k in side.shared_languages], locale
+                [term_label(taxonomy.languages, k, locale) for k in side.shared_languages], locale
             )
             out.append(t("intro.reason.languages", partner=name, languages=languages))
     if not known:
@@ -118,11 +119,11 @@ def reasons_for(
     mine = known[0][1].my_discipline
     fields = list(dict.fromkeys([mine, *(side.their_discipline for _, side in known)]))
     if len(fields) > 1:
-        labels = [lower_first(_label(taxonomy.disciplines, d, locale)) for d in fields]
+        labels = [lower_first(term_label(taxonomy.disciplines, d, locale)) for d in fields]
         out.append(t("intro.reason.disciplines", fields=join_words(labels, locale)))
 
     def region(key: str) -> str:
-        return _label(taxonomy.regions, key, locale)
+        return term_label(taxonomy.regions, key, locale)
 
     if len(known) == 1:
         side = known[0][1]
@@ -191,7 +192,7 @@ def meeting_advice(
     else:
         regions = list(dict.fromkeys(m.region for m in members))
         relations = {taxonomy.region_relation(a.region, b.region) for a in members for b in members}
-    labels = [_label(taxonomy.regions, r, locale) for r in regions]
+    labels = [term_label(taxonomy.regions, r, locale) for r in regions]
     preferences = {m.meeting_preference for m in members}
 
     if "online" in preferences:

@@ -91,4 +91,21 @@ def context_for(kind: str) -> dict[str, Any]:
             ],
             "admin_url": f"{BASE}/admin/outbox",
         }
+    if kind == "unmatched":
+        return {
+            "name": "Shanti Martina",
+            "period_label": "december 2026",
+            "reason": (
+                "Je spreekt alleen fysiek af, en alle anderen die deze maand meededen, werken "
+                "niet in of naast Limburg."
+            ),
+            "suggestions": [
+                "Kun je ook online afspreken? Dan kunnen we je aan mensen in het hele land "
+                "koppelen.",
+                "Spreek je nog een andere taal? Voeg die toe, dan kunnen we je aan meer mensen "
+                "koppelen.",
+                "Volgende maand krijg je voorrang.",
+            ],
+            **subscription,
+        }
     raise ValueError(kind)
