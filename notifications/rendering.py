@@ -18,8 +18,8 @@ The context each kind receives
     reasons: list[str] (why they were matched, plain sentences, already localised);
     prompts: list[str] (two or three conversation prompts, already localised);
     meeting_hint: str (how to meet, one or two sentences that never contradict the members'
-    preferences, e.g. "Ruud spreekt alleen fysiek af. Spreek dus af op locatie, in regio
-    Rotterdam."); pause_url, unsubscribe_url
+    preferences, e.g. "Ruud spreekt alleen fysiek af. Zoek dus een plek om af te spreken in
+    regio Rotterdam."); pause_url, unsubscribe_url
 ``nudge_met``
     name, partner_names: list[str], answer_urls: {met, not_yet, rematch},
     pause_url, unsubscribe_url

@@ -10,6 +10,7 @@ language.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from peernet.attendees.models import Attendee
@@ -52,23 +53,33 @@ def _themes(taxonomy: Taxonomy, keys: Sequence[str], locale: str) -> str:
     return join_words([lower_first(term_label(taxonomy.themes, k, locale)) for k in keys], locale)
 
 
+@dataclass(frozen=True)
 class _Side:
     """One stored link seen from the recipient: what each side brings the other."""
 
-    def __init__(self, link: Mapping[str, Any], me_first: bool) -> None:
-        a, b = (0, 1) if me_first else (1, 0)
-        self.my_gaps_covered: list[str] = list(
-            link["a_gaps_covered_by_b"] if me_first else link["b_gaps_covered_by_a"]
+    my_gaps_covered: tuple[str, ...]
+    their_gaps_covered: tuple[str, ...]
+    my_discipline: str
+    their_discipline: str
+    my_region: str
+    their_region: str
+    relation: str
+    shared_languages: tuple[str, ...]
+
+    @classmethod
+    def of(cls, link: Mapping[str, Any], *, me_first: bool) -> _Side:
+        mine, theirs = (0, 1) if me_first else (1, 0)
+        a_by_b, b_by_a = tuple(link["a_gaps_covered_by_b"]), tuple(link["b_gaps_covered_by_a"])
+        return cls(
+            my_gaps_covered=a_by_b if me_first else b_by_a,
+            their_gaps_covered=b_by_a if me_first else a_by_b,
+            my_discipline=link["disciplines"][mine],
+            their_discipline=link["disciplines"][theirs],
+            my_region=link["regions"][mine],
+            their_region=link["regions"][theirs],
+            relation=link["region_relation"],
+            shared_languages=tuple(link.get("shared_languages", ())),
         )
-        self.their_gaps_covered: list[str] = list(
-            link["b_gaps_covered_by_a"] if me_first else link["a_gaps_covered_by_b"]
-        )
-        self.my_discipline: str = link["disciplines"][a]
-        self.their_discipline: str = link["disciplines"][b]
-        self.my_region: str = link["regions"][a]
-        self.their_region: str = link["regions"][b]
-        self.relation: str = link["region_relation"]
-        self.shared_languages: list[str] = list(link.get("shared_languages", ()))
 
 
 def _links(explanation: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -78,9 +89,9 @@ def _links(explanation: Mapping[str, Any]) -> list[Mapping[str, Any]]:
 def _side(explanation: Mapping[str, Any], me_id: int, other_id: int) -> _Side | None:
     for link in _links(explanation):
         if (link["a"], link["b"]) == (me_id, other_id):
-            return _Side(link, me_first=True)
+            return _Side.of(link, me_first=True)
         if (link["a"], link["b"]) == (other_id, me_id):
-            return _Side(link, me_first=False)
+            return _Side.of(link, me_first=False)
     return None
 
 

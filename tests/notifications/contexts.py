@@ -51,7 +51,8 @@ def context_for(kind: str) -> dict[str, Any]:
                 "Hoe ver reikt jouw rol, en wie zou je erbij halen?",
             ],
             "meeting_hint": (
-                "Ruud spreekt alleen fysiek af. Spreek dus af op locatie, in regio Rotterdam."
+                "Ruud spreekt alleen fysiek af. "
+                "Zoek dus een plek om af te spreken in regio Rotterdam."
             ),
             **subscription,
         }

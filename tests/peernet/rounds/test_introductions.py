@@ -34,10 +34,13 @@ async def test_in_person_only_in_one_region_means_meeting_there_and_never_online
     me = await member("Anouk de Vries", "municipal_policy_officer", "limburg", "either")
     ruud = await member("Ruud Bos", "community_police_officer", "limburg", "in_person")
     said = await advice([me, ruud])
-    assert said == "Ruud spreekt alleen fysiek af. Spreek dus af op locatie, in regio Limburg."
+    assert (
+        said
+        == "Ruud spreekt alleen fysiek af. Zoek dus een plek om af te spreken in regio Limburg."
+    )
     assert "online" not in said
     assert await advice([ruud, me], "en") == (
-        "You meet in person only. So meet in person, in the Limburg region."
+        "You meet in person only. So find a place to meet in the Limburg region."
     )
 
 
@@ -47,7 +50,7 @@ async def test_in_person_only_in_neighbouring_regions_means_somewhere_between() 
     said = await advice([me, ruud])
     assert said == (
         "Jij en Ruud spreken alleen fysiek af. "
-        "Spreek dus af op locatie, ergens tussen Limburg en Oost-Brabant."
+        "Zoek dus een plek om af te spreken, ergens tussen Limburg en Oost-Brabant."
     )
     assert "online" not in said
 
@@ -86,7 +89,8 @@ async def test_a_trio_with_one_in_person_member_meets_in_person_between_all_regi
     said = await advice([me, ruud, elif_])
     assert said == (
         "Ruud spreekt alleen fysiek af. "
-        "Spreek dus af op locatie, ergens tussen Midden-Nederland, Amsterdam en Noord-Holland."
+        "Zoek dus een plek om af te spreken, ergens tussen Midden-Nederland, Amsterdam en "
+        "Noord-Holland."
     )
     assert "online" not in said
 
