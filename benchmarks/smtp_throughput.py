@@ -82,7 +82,7 @@ def introductions(count: int) -> list[EmailMessage]:
             "organisation": "Politie Eenheid Rotterdam",
             "region_label": "Rotterdam",
             "email": f"ruud{number}@example.nl",
-            "meeting_preference_label": "Op locatie of online",
+            "meeting_preference_label": "Fysiek of online, allebei goed",
         }
         context = {
             "recipient": {

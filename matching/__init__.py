@@ -4,12 +4,15 @@
   weighted graph, with a proven upper bound.
 - :func:`plan_round`: attendee profiles to explained pairs and a trio, with the rules and
   weights of :class:`RoundRules`.
+- :func:`explain_unmatched`: for one person, how many others the hard rules allow them to
+  be grouped with, and which rule rules out the rest.
 """
 
 from __future__ import annotations
 
 from matching.pairs import PairingResult, max_weight_pairs, max_weight_pairs_sparse
 from matching.profiles import (
+    HARD_RULES,
     Group,
     LinkExplanation,
     PastPairing,
@@ -20,10 +23,13 @@ from matching.profiles import (
     RoundRules,
     RoundStats,
     Unmatched,
+    UnmatchedExplanation,
 )
 from matching.rounds import explain_group, plan_round
+from matching.unmatched import explain_unmatched
 
 __all__ = [
+    "HARD_RULES",
     "Group",
     "LinkExplanation",
     "PairingResult",
@@ -35,7 +41,9 @@ __all__ = [
     "RoundRules",
     "RoundStats",
     "Unmatched",
+    "UnmatchedExplanation",
     "explain_group",
+    "explain_unmatched",
     "max_weight_pairs",
     "max_weight_pairs_sparse",
     "plan_round",

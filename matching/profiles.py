@@ -25,12 +25,8 @@ UnmatchedReason = Literal[
     "partners_taken",  # allowed partners exist, but all are better used elsewhere
 ]
 
-# Why a coordinator's pin was not honoured.
-PinRejection = Literal[
-    "unknown_person",
-    "same_person",
-    "excluded",
-    "conflicting_pin",  # one of the two is already in an earlier pin
+# The hard rules that forbid grouping two people, in the order they are checked.
+HardRule = Literal[
     "kept_apart",  # the coordinator keeps these two apart
     "same_discipline",
     "repeat",
@@ -38,6 +34,25 @@ PinRejection = Literal[
     "meeting_incompatible",  # one wants only in person, the other only online
     "too_far_for_in_person",  # in person only, and the regions are not the same or neighbours
 ]
+HARD_RULES: tuple[HardRule, ...] = (
+    "kept_apart",
+    "same_discipline",
+    "repeat",
+    "no_shared_language",
+    "meeting_incompatible",
+    "too_far_for_in_person",
+)
+
+# Why a coordinator's pin was not honoured: a problem with the pin itself, or a hard rule.
+PinRejection = (
+    Literal[
+        "unknown_person",
+        "same_person",
+        "excluded",
+        "conflicting_pin",  # one of the two is already in an earlier pin
+    ]
+    | HardRule
+)
 
 
 @dataclass(frozen=True)
@@ -163,6 +178,25 @@ class Group:
 class Unmatched:
     person: PersonId
     reason: UnmatchedReason
+
+
+@dataclass(frozen=True)
+class UnmatchedExplanation:
+    """Why the hard rules leave someone few or no people to be grouped with.
+
+    ``candidates`` is how many others were considered, ``allowed`` how many of them break
+    no hard rule with ``person``; every other candidate is counted once in ``ruled_out``,
+    under the first hard rule it breaks (keys: every rule of :data:`HARD_RULES`, in that
+    order, zero included). ``main_rule`` is the rule that rules out the most candidates
+    (the earlier rule on a tie), or ``None`` when someone is allowed or nobody was
+    considered.
+    """
+
+    person: PersonId
+    candidates: int
+    allowed: int
+    ruled_out: Mapping[HardRule, int]
+    main_rule: HardRule | None
 
 
 @dataclass(frozen=True)

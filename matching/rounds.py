@@ -25,13 +25,13 @@ from matching.profiles import (
     Unmatched,
 )
 from matching.scoring import (
-    DISTANT,
     IN_PERSON,
     ONLINE,
     RELATION_NAMES,
     Encoded,
     IntArray,
     encode,
+    first_rule_broken,
     is_repeat,
     link_components,
     score_block,
@@ -96,7 +96,7 @@ def plan_round(
     two new links score best, preferring pairs whose members were not in a trio last time.
     """
     rules = rules if rules is not None else RoundRules()
-    _check(profiles, rules)
+    check_input(profiles, rules)
     excluded_ids = set(excluded)
     known = {p.id for p in profiles}
     active = [p for p in profiles if p.id not in excluded_ids]
@@ -118,7 +118,7 @@ def plan_round(
         elif index[a] in taken or index[b] in taken:
             reason = "conflicting_pin"
         else:
-            reason = _rule_broken(enc, index[a], index[b], apart_pairs, today)
+            reason = first_rule_broken(enc, index[a], index[b], apart_pairs, today)
         if reason is not None:
             rejected.append(RejectedPin(a, b, reason))
             continue
@@ -149,7 +149,8 @@ def plan_round(
     return RoundPlan(tuple(groups), tuple(unmatched), tuple(rejected), stats, rules)
 
 
-def _check(profiles: Sequence[Profile], rules: RoundRules) -> None:
+def check_input(profiles: Sequence[Profile], rules: RoundRules) -> None:
+    """Raise ValueError on invalid profiles or rules (see :func:`plan_round`)."""
     seen: set[PersonId] = set()
     for p in profiles:
         if p.id in seen:
@@ -186,28 +187,6 @@ def _check(profiles: Sequence[Profile], rules: RoundRules) -> None:
         raise ValueError("rules.max_trios must not be negative")
     if rules.repeat_window_months is not None and rules.repeat_window_months < 0:
         raise ValueError("rules.repeat_window_months must not be negative")
-
-
-def _rule_broken(
-    enc: Encoded, i: int, j: int, apart: set[frozenset[PersonId]], today: date
-) -> PinRejection | None:
-    """The first hard rule that forbids grouping ``i`` and ``j``, or ``None``."""
-    a, b = enc.profiles[i], enc.profiles[j]
-    rules = enc.rules
-    if frozenset((a.id, b.id)) in apart:
-        return "kept_apart"
-    if not rules.allow_same_discipline and a.discipline == b.discipline:
-        return "same_discipline"
-    if is_repeat(a, b.id, today, rules) or is_repeat(b, a.id, today, rules):
-        return "repeat"
-    if not a.languages & b.languages:
-        return "no_shared_language"
-    if {enc.meeting[i], enc.meeting[j]} == {IN_PERSON, ONLINE}:
-        return "meeting_incompatible"
-    near = enc.relation[enc.region[i], enc.region[j]] != DISTANT
-    if IN_PERSON in (enc.meeting[i], enc.meeting[j]) and not near:
-        return "too_far_for_in_person"
-    return None
 
 
 def _score(enc: Encoded, i: int, j: int) -> float:
@@ -414,6 +393,6 @@ def explain_group(
     rules = rules if rules is not None else RoundRules()
     if not 2 <= len(members) <= 3:
         raise ValueError(f"a group has 2 or 3 members, not {len(members)}")
-    _check(members, rules)
+    check_input(members, rules)
     enc = encode(members, neighbours=neighbours, kept_apart=(), today=today, rules=rules)
     return _group(enc, tuple(range(len(members))), False)

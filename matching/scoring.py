@@ -14,7 +14,7 @@ from datetime import date
 import numpy as np
 import numpy.typing as npt
 
-from matching.profiles import MEETING_PREFERENCES, PersonId, Profile, RoundRules
+from matching.profiles import MEETING_PREFERENCES, HardRule, PersonId, Profile, RoundRules
 
 IN_PERSON, ONLINE, EITHER = 0, 1, 2
 DISTANT, NEIGHBOUR, SAME = 0, 1, 2
@@ -70,6 +70,31 @@ def is_repeat(profile: Profile, partner: PersonId, today: date, rules: RoundRule
         if months_between(past.on, today) < rules.repeat_window_months:
             return True
     return False
+
+
+def first_rule_broken(
+    enc: Encoded, i: int, j: int, apart: Collection[frozenset[PersonId]], today: date
+) -> HardRule | None:
+    """The first hard rule (in the order of :data:`matching.profiles.HARD_RULES`) that
+    forbids grouping people ``i`` and ``j``, or ``None``; ``apart`` holds the kept-apart
+    pairs of ids. The same rules as :func:`score_block`, one pair at a time, so that a
+    rejected pin and an unmatched person can be told which rule it was."""
+    a, b = enc.profiles[i], enc.profiles[j]
+    rules = enc.rules
+    if frozenset((a.id, b.id)) in apart:
+        return "kept_apart"
+    if not rules.allow_same_discipline and a.discipline == b.discipline:
+        return "same_discipline"
+    if is_repeat(a, b.id, today, rules) or is_repeat(b, a.id, today, rules):
+        return "repeat"
+    if not a.languages & b.languages:
+        return "no_shared_language"
+    if {int(enc.meeting[i]), int(enc.meeting[j])} == {IN_PERSON, ONLINE}:
+        return "meeting_incompatible"
+    near = enc.relation[enc.region[i], enc.region[j]] != DISTANT
+    if IN_PERSON in (enc.meeting[i], enc.meeting[j]) and not near:
+        return "too_far_for_in_person"
+    return None
 
 
 def _one_hot(sets: Sequence[frozenset[str]], keys: dict[str, int]) -> npt.NDArray[np.float32]:

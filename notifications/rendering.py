@@ -13,11 +13,13 @@ The context each kind receives
 ``introduction``
     recipient: {name, role_label, organisation, region_label};
     partners: list of {name, role_label, organisation, region_label, email,
-    meeting_preference_label} (one partner, or two for a trio);
+    meeting_preference_label} (one partner, or two for a trio; the label describes the
+    partner in the third person, e.g. "Spreekt alleen fysiek af");
     reasons: list[str] (why they were matched, plain sentences, already localised);
     prompts: list[str] (two or three conversation prompts, already localised);
-    meeting_hint: str (e.g. "Jullie werken allebei in Rotterdam: spreek gerust af op
-    locatie."); pause_url, unsubscribe_url
+    meeting_hint: str (how to meet, one or two sentences that never contradict the members'
+    preferences, e.g. "Ruud spreekt alleen fysiek af. Zoek dus een plek om af te spreken in
+    regio Rotterdam."); pause_url, unsubscribe_url
 ``nudge_met``
     name, partner_names: list[str], answer_urls: {met, not_yet, rematch},
     pause_url, unsubscribe_url
@@ -30,6 +32,11 @@ The context each kind receives
 ``round_ready``
     name (may be empty), period_label (e.g. "december 2026"), groups (int), unmatched (int),
     auto_published (bool), round_url, admin_url
+``unmatched``
+    name, period_label: str (the month, e.g. "december 2026" / "December 2026");
+    reason: str (why they were not matched, one plain sentence, already localised);
+    suggestions: list[str] (what would help, ending with their priority next month,
+    already localised); pause_url, unsubscribe_url
 
 Mappings may be dicts or objects with those attributes (Jinja looks up both).
 """
@@ -51,6 +58,7 @@ KINDS = (
     "feedback_request",
     "dead_letter_digest",
     "round_ready",
+    "unmatched",
 )
 LOCALES = ("nl", "en")
 

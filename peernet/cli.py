@@ -95,7 +95,7 @@ def _plan_round(settings: Settings, args: argparse.Namespace) -> None:
 
     async def work() -> None:
         rnd, _ = await propose_round(settings, args.period, actor="cli")
-        view = await round_view(rnd.id, settings.default_locale)
+        view = await round_view(rnd.id, "en")  # the command speaks English, like its options
         print(f"round {rnd.id} ({rnd.period}, draft version {rnd.version})")
         for line in view.figures:
             print(f"  {line}")
@@ -307,8 +307,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         clock.shift_clock(settings.clock_offset_days)
         args.run(settings, args)
     except FieldErrors as exc:
+        from peernet.i18n import catalog
+
         for field, problem in exc.errors.items():
-            print(f"peernet: --{field}: {problem}", file=sys.stderr)
+            # Services name a problem by its code; the interface text says it in words.
+            text = catalog("en").get(f"error.{problem}", problem)
+            print(f"peernet: --{field}: {text}", file=sys.stderr)
         return 2
     except (SettingsError, PeernetError) as exc:
         print(f"peernet: {exc}", file=sys.stderr)

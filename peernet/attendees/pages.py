@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from peernet.attendees import service
+from peernet.attendees.outlook import signup_notice
 from peernet.attendees.schemas import parse_signup
 from peernet.errors import FieldErrors
 from peernet.events.service import get_open_event
@@ -61,7 +62,8 @@ async def join_submit(request: Request) -> Response:
     except FieldErrors as exc:
         return await _join_page(request, values, exc.errors, status_code=422)
     receipt = await service.sign_up(settings, request.path_params["slug"], signup, channel="form")
-    return render(request, "signup_done.html", {"email": receipt.email})
+    notice = await signup_notice(signup, request_locale(request))
+    return render(request, "signup_done.html", {"email": receipt.email, "outlook": notice})
 
 
 async def confirm_form(request: Request) -> Response:

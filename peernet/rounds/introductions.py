@@ -1,23 +1,30 @@
 """What an introduction says: who the others are, why they were matched, how to meet.
 
-Built from the members' profiles when a round is published, in the recipient's language.
+The reasons come from the explanation stored with the group when it was planned
+(``Match.explanation``: ``{"meeting", "links": [...]}``, one link per two members, see
+:class:`matching.LinkExplanation`), never from the profiles a second time: the sentences the
+coordinator previews are the sentences that are sent. Everything is in the recipient's
+language.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from peernet.attendees.models import Attendee
 from peernet.i18n import translate
 from peernet.links import subscription_url
+from peernet.rounds.models import Match
 from peernet.settings import Settings
 from peernet.taxonomy.service import Taxonomy, get_taxonomy
 
 PROMPT_COUNT = 4  # intro.prompt.1 .. intro.prompt.4 in the catalogs
 
 
-def _join(items: Sequence[str], locale: str) -> str:
+def join_words(items: Sequence[str], locale: str) -> str:
+    """``"a"``, ``"a en b"``, ``"a, b en c"``."""
     if len(items) <= 1:
         return "".join(items)
     return f"{', '.join(items[:-1])} {translate(locale, 'list.and')} {items[-1]}"
@@ -31,80 +38,189 @@ def lower_first(label: str) -> str:
     return label[:1].lower() + label[1:]
 
 
+def first_name(attendee: Attendee) -> str:
+    return attendee.name.split()[0] if attendee.name.strip() else attendee.name
+
+
+def term_label(terms: Mapping[str, Any], key: str, locale: str) -> str:
+    """The label of a taxonomy key; a key the taxonomy no longer knows (in an old
+    explanation) shows as itself rather than failing the whole email."""
+    term = terms.get(key)
+    return str(term.label(locale)) if term is not None else key
+
+
 def _themes(taxonomy: Taxonomy, keys: Sequence[str], locale: str) -> str:
-    return _join([lower_first(taxonomy.themes[k].label(locale)) for k in keys], locale)
+    return join_words([lower_first(term_label(taxonomy.themes, k, locale)) for k in keys], locale)
 
 
-def _in_order(source: Sequence[str], wanted: set[str]) -> list[str]:
-    return [key for key in source if key in wanted]
+@dataclass(frozen=True)
+class _Side:
+    """One stored link seen from the recipient: what each side brings the other."""
+
+    my_gaps_covered: tuple[str, ...]
+    their_gaps_covered: tuple[str, ...]
+    my_discipline: str
+    their_discipline: str
+    my_region: str
+    their_region: str
+    relation: str
+    shared_languages: tuple[str, ...]
+
+    @classmethod
+    def of(cls, link: Mapping[str, Any], *, me_first: bool) -> _Side:
+        mine, theirs = (0, 1) if me_first else (1, 0)
+        a_by_b, b_by_a = tuple(link["a_gaps_covered_by_b"]), tuple(link["b_gaps_covered_by_a"])
+        return cls(
+            my_gaps_covered=a_by_b if me_first else b_by_a,
+            their_gaps_covered=b_by_a if me_first else a_by_b,
+            my_discipline=link["disciplines"][mine],
+            their_discipline=link["disciplines"][theirs],
+            my_region=link["regions"][mine],
+            their_region=link["regions"][theirs],
+            relation=link["region_relation"],
+            shared_languages=tuple(link.get("shared_languages", ())),
+        )
 
 
-def reasons(me: Attendee, partner: Attendee, locale: str) -> list[str]:
-    """Plain sentences on why ``me`` was matched with ``partner``."""
+def _links(explanation: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    return list(explanation.get("links") or ())
+
+
+def _side(explanation: Mapping[str, Any], me_id: int, other_id: int) -> _Side | None:
+    for link in _links(explanation):
+        if (link["a"], link["b"]) == (me_id, other_id):
+            return _Side.of(link, me_first=True)
+        if (link["a"], link["b"]) == (other_id, me_id):
+            return _Side.of(link, me_first=False)
+    return None
+
+
+def reasons_for(
+    explanation: Mapping[str, Any], me: Attendee, others: Sequence[Attendee], locale: str
+) -> list[str]:
+    """Plain sentences on why ``me`` was grouped with ``others``, from the stored links only.
+
+    Per other member: what they know of my gaps, what I know of theirs, and the language we
+    share when it is not Dutch; then the disciplines of the group, then the regions.
+    """
     taxonomy = get_taxonomy()
 
     def t(key: str, **params: object) -> str:
         return translate(locale, key, **params)
 
-    first_name = partner.name.split()[0]
+    sides = [(other, _side(explanation, me.id, other.id)) for other in others]
+    known = [(other, side) for other, side in sides if side is not None]
     out: list[str] = []
-    they_cover = _in_order(partner.expertise, set(me.gaps))
-    you_cover = _in_order(me.expertise, set(partner.gaps))
-    if they_cover:
-        out.append(
-            t(
-                "intro.reason.they_cover",
-                partner=first_name,
-                themes=_themes(taxonomy, they_cover, locale),
+    for other, side in known:
+        name = first_name(other)
+        if side.my_gaps_covered:
+            themes = _themes(taxonomy, side.my_gaps_covered, locale)
+            out.append(t("intro.reason.they_cover", partner=name, themes=themes))
+        if side.their_gaps_covered:
+            themes = _themes(taxonomy, side.their_gaps_covered, locale)
+            out.append(t("intro.reason.you_cover", partner=name, themes=themes))
+        if side.shared_languages and "nl" not in side.shared_languages:
+            languages = join_words(
+                [term_label(taxonomy.languages, k, locale) for k in side.shared_languages], locale
             )
-        )
-    if you_cover:
-        out.append(
-            t(
-                "intro.reason.you_cover",
-                partner=first_name,
-                themes=_themes(taxonomy, you_cover, locale),
+            out.append(t("intro.reason.languages", partner=name, languages=languages))
+    if not known:
+        return out
+
+    mine = known[0][1].my_discipline
+    fields = list(dict.fromkeys([mine, *(side.their_discipline for _, side in known)]))
+    if len(fields) > 1:
+        labels = [lower_first(term_label(taxonomy.disciplines, d, locale)) for d in fields]
+        out.append(t("intro.reason.disciplines", fields=join_words(labels, locale)))
+
+    def region(key: str) -> str:
+        return term_label(taxonomy.regions, key, locale)
+
+    if len(known) == 1:
+        side = known[0][1]
+        if side.relation == "same":
+            out.append(t("intro.reason.same_region", region=region(side.my_region)))
+        elif side.relation == "neighbour":
+            out.append(
+                t(
+                    "intro.reason.neighbour_region",
+                    mine=region(side.my_region),
+                    theirs=region(side.their_region),
+                )
             )
-        )
-    shared_gaps = _in_order(me.gaps, set(partner.gaps))
-    if not they_cover and not you_cover and shared_gaps:
-        out.append(t("intro.reason.shared_gap", themes=_themes(taxonomy, shared_gaps, locale)))
-    mine, theirs = taxonomy.discipline_of(me.role), taxonomy.discipline_of(partner.role)
-    if mine != theirs:
-        out.append(
-            t(
-                "intro.reason.disciplines",
-                mine=lower_first(taxonomy.disciplines[mine].label(locale)),
-                theirs=lower_first(taxonomy.disciplines[theirs].label(locale)),
-            )
-        )
-    relation = taxonomy.region_relation(me.region, partner.region)
-    if relation == "same":
-        out.append(t("intro.reason.same_region", region=taxonomy.regions[me.region].label(locale)))
-    elif relation == "neighbour":
-        out.append(
-            t(
-                "intro.reason.neighbour_region",
-                mine=taxonomy.regions[me.region].label(locale),
-                theirs=taxonomy.regions[partner.region].label(locale),
-            )
-        )
-    return out
+    elif all(side.relation == "same" for _, side in known):
+        out.append(t("intro.reason.same_region.all_three", region=region(known[0][1].my_region)))
+    else:
+        for other, side in known:
+            if side.relation == "same":
+                out.append(
+                    t(
+                        "intro.reason.same_region.with",
+                        partner=first_name(other),
+                        region=region(side.my_region),
+                    )
+                )
+            elif side.relation == "neighbour":
+                out.append(
+                    t(
+                        "intro.reason.neighbour_region.with",
+                        partner=first_name(other),
+                        mine=region(side.my_region),
+                        theirs=region(side.their_region),
+                    )
+                )
+    return list(dict.fromkeys(out))
 
 
-def meeting_hint(members: Sequence[Attendee], locale: str) -> str:
+def _who(me: Attendee, others: Sequence[Attendee], wanted: str, locale: str) -> str:
+    """ "Je spreekt alleen fysiek af." / "Ruud spreekt ..." / "Jij en Ruud spreken ..."."""
+    names = [first_name(o) for o in others if o.meeting_preference == wanted]
+    if me.meeting_preference == wanted:
+        if not names:
+            return translate(locale, f"intro.hint.{wanted}.you")
+        names.insert(0, translate(locale, "intro.you"))
+    form = "one" if len(names) == 1 else "many"
+    return translate(locale, f"intro.hint.{wanted}.{form}", who=join_words(names, locale))
+
+
+def meeting_advice(
+    explanation: Mapping[str, Any], me: Attendee, others: Sequence[Attendee], locale: str
+) -> str:
+    """How to meet, following the group's preferences and regions and never against them.
+
+    Anyone online only: a video call. Anyone in person only: in person (in the region, or
+    somewhere between the regions), and online is not offered. Everyone fine with either:
+    in person or online when the regions are the same or neighbours, otherwise a video call.
+    The regions and their relations are the stored links'.
+    """
     taxonomy = get_taxonomy()
-    if any(m.meeting_preference == "online" for m in members):
-        return translate(locale, "intro.hint.online")
-    regions = {m.region for m in members}
+    members = [me, *others]
+    links = _links(explanation)
+    if links:
+        mine = [s.my_region for o in others if (s := _side(explanation, me.id, o.id))]
+        regions = list(dict.fromkeys([*mine, *(r for link in links for r in link["regions"])]))
+        relations = {link["region_relation"] for link in links}
+    else:
+        regions = list(dict.fromkeys(m.region for m in members))
+        relations = {taxonomy.region_relation(a.region, b.region) for a in members for b in members}
+    labels = [term_label(taxonomy.regions, r, locale) for r in regions]
+    preferences = {m.meeting_preference for m in members}
+
+    if "online" in preferences:
+        return f"{_who(me, others, 'online', locale)} {translate(locale, 'intro.hint.video_call')}"
+    if "in_person" in preferences:
+        if len(regions) == 1:
+            how = translate(locale, "intro.hint.meet_in_region", region=labels[0])
+        else:
+            how = translate(locale, "intro.hint.meet_between", regions=join_words(labels, locale))
+        return f"{_who(me, others, 'in_person', locale)} {how}"
+    if "distant" in relations:
+        return translate(locale, "intro.hint.either.distant")
     if len(regions) == 1:
-        region = taxonomy.regions[members[0].region].label(locale)
-        return translate(locale, "intro.hint.same_region", region=region)
-    if all(
-        taxonomy.region_relation(a.region, b.region) != "distant" for a in members for b in members
-    ):
-        return translate(locale, "intro.hint.neighbour_region")
-    return translate(locale, "intro.hint.distant")
+        return translate(locale, "intro.hint.either.same_region", region=labels[0])
+    return translate(
+        locale, "intro.hint.either.neighbour_region", regions=join_words(labels, locale)
+    )
 
 
 def prompts(match_id: int, locale: str, count: int = 3) -> list[str]:
@@ -114,6 +230,7 @@ def prompts(match_id: int, locale: str, count: int = 3) -> list[str]:
 
 
 def person(attendee: Attendee, locale: str, *, with_contact: bool) -> dict[str, Any]:
+    """A member's card; with contact details, as the others read it (in the third person)."""
     taxonomy = get_taxonomy()
     card: dict[str, Any] = {
         "name": attendee.name,
@@ -123,27 +240,24 @@ def person(attendee: Attendee, locale: str, *, with_contact: bool) -> dict[str, 
     }
     if with_contact:
         card["email"] = attendee.email
-        card["meeting_preference_label"] = taxonomy.meeting_preferences[
-            attendee.meeting_preference
-        ].label(locale)
+        card["meeting_preference_label"] = translate(
+            locale, f"intro.meeting.{attendee.meeting_preference}"
+        )
     return card
 
 
 def introduction_context(
-    settings: Settings, match_id: int, me: Attendee, others: Sequence[Attendee]
+    settings: Settings, match: Match, me: Attendee, others: Sequence[Attendee]
 ) -> dict[str, Any]:
+    """The context of the ``introduction`` email to ``me`` about the ``others`` of ``match``."""
     locale = me.locale
-    why: list[str] = []
-    for other in others:
-        for sentence in reasons(me, other, locale):
-            if sentence not in why:
-                why.append(sentence)
+    explanation: Mapping[str, Any] = match.explanation or {}
     return {
         "recipient": person(me, locale, with_contact=False),
         "partners": [person(o, locale, with_contact=True) for o in others],
-        "reasons": why,
-        "prompts": prompts(match_id, locale),
-        "meeting_hint": meeting_hint([me, *others], locale),
+        "reasons": reasons_for(explanation, me, others, locale),
+        "prompts": prompts(match.id, locale),
+        "meeting_hint": meeting_advice(explanation, me, others, locale),
         "pause_url": subscription_url(settings, "pause", me.id),
         "unsubscribe_url": subscription_url(settings, "unsubscribe", me.id),
     }

@@ -13,22 +13,19 @@ import re
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import date
-from typing import Any, cast
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from matching import PastPairing, Profile, RoundPlan, explain_group, plan_round
-
-try:  # TEMPORARY until the engine's explain_unmatched lands
-    from matching import explain_unmatched  # type: ignore[attr-defined]
-except ImportError:
-
-    def explain_unmatched(*args: Any, **kwargs: Any) -> dict[str, Any]:  # type: ignore[misc]
-        return {}
-
-
-from matching.profiles import MeetingPreference
+from matching import (
+    PastPairing,
+    Profile,
+    RoundPlan,
+    explain_group,
+    explain_unmatched,
+    plan_round,
+)
 from peernet import clock
 from peernet.attendees.models import Attendee, AttendeeStatus
 from peernet.audit.service import record
@@ -45,6 +42,7 @@ from peernet.rounds.models import (
     RoundStatus,
 )
 from peernet.rounds.presets import PRESETS
+from peernet.rounds.profiles import profile_of
 from peernet.rounds.service import current_groups, store_groups
 from peernet.settings import Settings
 from peernet.taxonomy.service import get_taxonomy
@@ -162,15 +160,10 @@ async def load_history() -> History:
 def profiles_of(attendees: Iterable[Attendee], history: History) -> list[Profile]:
     taxonomy = get_taxonomy()
     return [
-        Profile(
-            id=a.id,
-            discipline=taxonomy.discipline_of(a.role),
-            region=a.region,
-            meeting=cast(MeetingPreference, a.meeting_preference),
-            languages=frozenset(a.languages),
-            expertise=frozenset(a.expertise),
-            gaps=frozenset(a.gaps),
-            past=tuple(history.past.get(a.id, ())),
+        profile_of(
+            a,
+            taxonomy,
+            past=history.past.get(a.id, ()),
             rounds_waited=history.waited.get(a.id, 0) + (1 if a.id in history.asked_rematch else 0),
             in_trio_last_time=a.id in history.third_last_time,
         )

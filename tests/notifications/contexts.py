@@ -38,7 +38,7 @@ def context_for(kind: str) -> dict[str, Any]:
                     "organisation": "Politie Eenheid Rotterdam",
                     "region_label": "Rotterdam",
                     "email": "ruud.vanthoff@example.nl",
-                    "meeting_preference_label": "Op locatie of online",
+                    "meeting_preference_label": "Spreekt alleen fysiek af",
                 },
             ],
             "reasons": [
@@ -50,7 +50,10 @@ def context_for(kind: str) -> dict[str, Any]:
                 "Welke signalen pleiten hier juist tégen radicalisering?",
                 "Hoe ver reikt jouw rol, en wie zou je erbij halen?",
             ],
-            "meeting_hint": "Jullie werken allebei in Rotterdam: op locatie afspreken kan.",
+            "meeting_hint": (
+                "Ruud spreekt alleen fysiek af. "
+                "Zoek dus een plek om af te spreken in regio Rotterdam."
+            ),
             **subscription,
         }
     if kind == "nudge_met":
@@ -98,5 +101,22 @@ def context_for(kind: str) -> dict[str, Any]:
             "auto_published": False,
             "round_url": f"{BASE}/coordinator/rounds/4",
             "admin_url": f"{BASE}/coordinator/",
+        }
+    if kind == "unmatched":
+        return {
+            "name": "Shanti Martina",
+            "period_label": "december 2026",
+            "reason": (
+                "Je spreekt alleen fysiek af, en alle anderen die deze maand meededen, werken "
+                "niet in of naast Limburg."
+            ),
+            "suggestions": [
+                "Kun je ook online afspreken? Dan kunnen we je aan mensen in het hele land "
+                "koppelen.",
+                "Spreek je nog een andere taal? Voeg die toe, dan kunnen we je aan meer mensen "
+                "koppelen.",
+                "Volgende maand krijg je voorrang.",
+            ],
+            **subscription,
         }
     raise ValueError(kind)

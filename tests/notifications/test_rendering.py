@@ -89,6 +89,17 @@ def test_a_trio_introduction_names_both_partners(locale: str) -> None:
     assert "trio" in rendered.subject
 
 
+@pytest.mark.parametrize("locale", LOCALES)
+def test_the_unmatched_email_says_the_month_why_and_what_helps(locale: str) -> None:
+    context = context_for("unmatched")
+    rendered = render_email("unmatched", locale, context)
+    assert "december 2026" in rendered.subject
+    assert ("voorrang" if locale == "nl" else "priority") in rendered.subject
+    for part in (rendered.text, rendered.html):
+        for value in (context["name"], context["reason"], *context["suggestions"]):
+            assert value in " ".join(part.split())
+
+
 def test_the_dutch_is_informal_professional() -> None:
     for kind in KINDS:
         rendered = render_email(kind, "nl", context_for(kind))
@@ -130,6 +141,10 @@ def test_user_data_is_escaped_in_html_and_left_alone_in_text(kind: str, locale: 
     elif kind == "dead_letter_digest":
         context["name"] = evil
         context["messages"][0]["last_error"] = evil
+    elif kind == "unmatched":
+        context["name"] = evil
+        context["reason"] = evil
+        context["suggestions"] = [evil]
     else:
         context["name"] = evil
         context["event_title"] = evil

@@ -58,8 +58,17 @@ def test_migrate_create_event_and_demo_data_from_the_command_line(
     assert "0 attendees created" in run("demo-data", env=sqlite_env).stdout
     planned = run("plan-round", "--period", "2026-12", env=sqlite_env)
     assert planned.returncode == 0, planned.stderr
-    assert "320 people, 160 pairs" in planned.stdout
-    assert "repeats 0" in planned.stdout
+    assert "320 people: 160 pairs, 0 trio(s), 0 not matched." in planned.stdout
+    assert "Repeated pairs: 0." in planned.stdout
+    assert "at least 100.0% as good as the best possible one" in planned.stdout
+    shown = run("plan-round", "--period", "2026-12", "--show", env=sqlite_env)
+    assert shown.returncode == 0, shown.stderr
+    assert "round 1 (2026-12, draft version 2)" in shown.stdout
+    assert " 160. " in shown.stdout and " 161. " not in shown.stdout
+    assert "look from different disciplines" in shown.stdout
+    past = run("plan-round", "--period", "2020-01", env=sqlite_env)
+    assert past.returncode == 2
+    assert "--period: Choose this month or a later one." in past.stderr
     published = run("publish-round", "1", env=sqlite_env)
     assert published.returncode == 0, published.stderr
     assert "320 introductions queued" in published.stdout

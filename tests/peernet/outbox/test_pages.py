@@ -34,7 +34,7 @@ async def test_without_a_session_a_retry_changes_nothing(client: httpx.AsyncClie
     dead = await an_outbox_message()
     response = await client.post(f"{PAGE}/{dead.id}/retry", data={"csrf_token": "x"})
     assert response.status_code == 303
-    assert response.headers["location"].startswith("/coordinator/login?")
+    assert response.headers["location"] == "/coordinator/login"
     assert (await OutboxMessage.get(id=dead.id)).status is OutboxStatus.DEAD
 
 

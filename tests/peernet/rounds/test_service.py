@@ -12,6 +12,7 @@ from peernet.rounds.service import due_at
 from peernet.settings import Settings
 from tests.peernet.conftest import Clock
 from tests.peernet.factories import a_pair, an_attendee
+from tests.peernet.rounds.explained import an_explained_round, explanation_of
 
 pytestmark = pytest.mark.usefixtures("empty_db", "frozen_clock")
 
@@ -20,7 +21,7 @@ async def test_publishing_introduces_every_member_in_their_language_saying_why(
     settings: Settings,
 ) -> None:
     anouk, ruud = await a_pair()
-    rnd = await create_round("2026-11", [[anouk.id, ruud.id]])
+    rnd = await an_explained_round("2026-11", [[anouk, ruud]])
     assert (await publish_round(settings, rnd.id)).introductions == 2
     to_anouk = await OutboxMessage.get(idempotency_key=f"intro:{(await Match.get()).id}:{anouk.id}")
     to_ruud = await OutboxMessage.get(recipient_email="ruud@example.org")
@@ -36,6 +37,13 @@ async def test_publishing_introduces_every_member_in_their_language_saying_why(
     assert "politie & handhaving" in to_anouk.text
     assert "Anouk knows a lot about local policy & network" in to_ruud.text
     assert "Municipal policy officer" in to_ruud.text
+    # The partner in the third person, and advice that fits both.
+    assert "Fysiek of online, allebei goed" in to_anouk.text
+    assert "In person or online, either is fine" in to_ruud.text
+    assert (
+        "Jullie werken in dezelfde regio, Midden-Nederland: spreek af op locatie, of online als "
+        "dat makkelijker is." in " ".join(to_anouk.text.split())
+    )
     assert to_anouk.headers["List-Unsubscribe"].startswith("https://peernet.test/unsubscribe/")
     assert (await Round.get()).status is RoundStatus.PUBLISHED
 
@@ -45,11 +53,32 @@ async def test_a_trio_introduces_each_member_to_both_others(settings: Settings) 
     elif_ = await an_attendee(
         "Elif Yılmaz", email="elif.yilmaz@example.org", role="teacher", region="amsterdam"
     )
-    rnd = await create_round("2026-11", [[anouk.id, ruud.id, elif_.id]])
+    rnd = await an_explained_round("2026-11", [[anouk, ruud, elif_]])
     assert (await publish_round(settings, rnd.id)).introductions == 3
     to_elif = await OutboxMessage.get(recipient_email=elif_.email)
     assert "Anouk de Vries" in to_elif.text and "Ruud van 't Hoff" in to_elif.text
     assert "trio" in to_elif.text
+    text = " ".join(to_elif.text.split())
+    assert "Anouk werkt in regio Midden-Nederland, naast jouw regio Amsterdam." in text
+    assert (
+        "Jullie kijken vanuit verschillende vakgebieden: onderwijs, gemeente & beleid en "
+        "politie & handhaving." in text
+    )
+
+
+async def test_the_introduction_says_what_was_stored_when_the_round_was_planned(
+    settings: Settings,
+) -> None:
+    anouk, ruud = await a_pair()
+    rnd = await create_round("2026-11", [[anouk.id, ruud.id]])
+    assert (await Match.get()).explanation == explanation_of([anouk, ruud])
+    # Anouk changes her gaps after the draft was made: the introduction keeps to the
+    # reasons the coordinator saw.
+    anouk.gaps = ["family_approach"]
+    await anouk.save()
+    await publish_round(settings, rnd.id)
+    to_anouk = await OutboxMessage.get(recipient_email=anouk.email)
+    assert "Ruud weet veel van gesprekstechnieken: daar wil jij meer over leren." in to_anouk.text
 
 
 async def test_a_round_is_published_once(settings: Settings) -> None:
