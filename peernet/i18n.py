@@ -33,19 +33,3 @@ def translate(locale: str, key: str, **params: object) -> str:
 
 def pick_locale(requested: str | None, default: str) -> str:
     return requested if requested in LOCALES else default
-
-
-_MONTHS = {
-    "nl": ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
-           "september", "oktober", "november", "december"),
-    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December"),
-}  # fmt: skip
-
-
-def format_period(period: str, locale: str) -> str:
-    """ "2026-12" as "december 2026" (nl) or "December 2026" (en)."""
-    year, _, month = period.partition("-")
-    if not (year.isdigit() and month.isdigit() and 1 <= int(month) <= 12):
-        return period
-    return f"{_MONTHS.get(locale, _MONTHS['nl'])[int(month) - 1]} {year}"

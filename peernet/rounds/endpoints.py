@@ -22,7 +22,7 @@ from peernet.rounds.schemas import (
     round_out,
     summary_out,
 )
-from peernet.rounds.views import list_rounds, round_view
+from peernet.rounds.views import list_rounds, member_texts, round_view
 from peernet.web.rendering import settings_of
 
 
@@ -37,7 +37,8 @@ def _round_id(request: Request) -> int:
 
 async def _respond(request: Request, round_id: int, status_code: int = 200) -> JSONResponse:
     locale = _locale(request)
-    body = round_out(await round_view(round_id, locale), locale)
+    view = await round_view(round_id, locale)
+    body = round_out(view, *await member_texts(view, locale))
     return JSONResponse(body.model_dump(mode="json"), status_code=status_code)
 
 

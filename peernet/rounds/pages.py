@@ -17,8 +17,7 @@ from peernet.rounds import adjustments
 from peernet.rounds.planning import RoundPublished, local_today, propose_round
 from peernet.rounds.presets import PRESETS
 from peernet.rounds.publishing import publish_round
-from peernet.rounds.schemas import unmatched_reason
-from peernet.rounds.views import list_rounds, round_view
+from peernet.rounds.views import list_rounds, member_texts, round_view
 from peernet.web import csrf
 from peernet.web.rendering import render_coordinator, request_locale, settings_of
 
@@ -91,7 +90,7 @@ async def _round_page(
 ) -> Response:
     locale = request_locale(request)
     view = await round_view(round_id, locale)
-    reasons = {u.member.id: unmatched_reason(u.reason, locale) for u in view.unmatched}
+    previews, reasons = await member_texts(view, locale)
     return render_coordinator(
         request,
         "coordinator/round.html",
@@ -100,6 +99,7 @@ async def _round_page(
             "people": await _people() if view.status == "draft" else [],
             "presets": list(PRESETS),
             "unmatched_reasons": reasons,
+            "previews": previews,
             "errors": errors or {},
             "done": request.query_params.get("done", ""),
             "notice": notice,

@@ -7,11 +7,11 @@ import logging
 from dataclasses import dataclass
 
 from peernet.coordinators.service import coordinator_recipients
-from peernet.i18n import format_period
 from peernet.outbox.service import enqueue
 from peernet.rounds.models import Round, RoundStatus
 from peernet.rounds.planning import RoundPublished, local_today, propose_round
 from peernet.rounds.publishing import publish_round
+from peernet.rounds.unmatched import period_label
 from peernet.settings import Settings
 
 logger = logging.getLogger("peernet.rounds")
@@ -55,7 +55,7 @@ async def plan_month_on_schedule(settings: Settings) -> ScheduledOutcome | None:
             recipient=recipient,
             context={
                 "name": name,
-                "period_label": format_period(period, locale),
+                "period_label": period_label(period, locale),
                 "groups": stats.get("groups", 0),
                 "unmatched": stats.get("unmatched", 0),
                 "auto_published": published and rnd.status is RoundStatus.PUBLISHED,

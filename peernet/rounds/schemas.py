@@ -3,13 +3,13 @@ and the endpoints build every response through them."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from peernet.errors import FieldErrors
-from peernet.i18n import translate
-from peernet.rounds.views import RoundSummary, RoundView
+from peernet.rounds.views import Preview, RoundSummary, RoundView
 
 
 class RoundIn(BaseModel):
@@ -45,11 +45,21 @@ class MemberOut(BaseModel):
     organisation: str
 
 
+class IntroductionOut(BaseModel):
+    """What one member reads in the introduction, in their own language, exactly as sent."""
+
+    to: int
+    locale: str
+    reasons: list[str]
+    meeting_advice: str
+
+
 class GroupOut(BaseModel):
     members: list[MemberOut]
     reasons: list[str]
     pinned: bool
     meeting: str
+    introductions: list[IntroductionOut]
 
 
 class UnmatchedOut(BaseModel):
@@ -139,13 +149,11 @@ def parse(model: type[M], data: dict[str, Any]) -> M:
         raise FieldErrors(errors) from None
 
 
-def unmatched_reason(code: str, locale: str) -> str:
-    if code == "excluded":
-        return translate(locale, "round.unmatched.excluded")
-    return translate(locale, f"round.reason.{code}")
-
-
-def round_out(view: RoundView, locale: str) -> RoundOut:
+def round_out(
+    view: RoundView, previews: Mapping[int, Sequence[Preview]], why: Mapping[int, str]
+) -> RoundOut:
+    """The round as the API shows it; ``previews`` and ``why`` come from
+    :func:`peernet.rounds.views.member_texts`."""
     stats = {k: v for k, v in view.stats.items() if k in StatsOut.model_fields}
     return RoundOut(
         id=view.id,
@@ -159,6 +167,17 @@ def round_out(view: RoundView, locale: str) -> RoundOut:
                 reasons=list(g.reasons),
                 pinned=g.pinned,
                 meeting=g.meeting,
+                introductions=[
+                    IntroductionOut(
+                        to=preview.id,
+                        locale=preview.locale,
+                        reasons=list(preview.reasons),
+                        meeting_advice=preview.advice,
+                    )
+                    for member, preview in zip(
+                        g.members, previews.get(g.match_id, ()), strict=False
+                    )
+                ],
             )
             for g in view.groups
         ],
@@ -166,7 +185,7 @@ def round_out(view: RoundView, locale: str) -> RoundOut:
             UnmatchedOut(
                 id=u.member.id,
                 name=u.member.name,
-                reason=unmatched_reason(u.reason, locale),
+                reason=why.get(u.member.id, u.reason),
                 reason_code=u.reason,
             )
             for u in view.unmatched

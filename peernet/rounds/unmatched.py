@@ -1,10 +1,11 @@
 """Telling someone, in plain words, why they were not matched this month and what would help.
 
 The planner stores, per unmatched person, the engine's reason (``"excluded"``,
-``"no_allowed_partner"``, ``"partners_taken"``) with :func:`matching.explain_unmatched`'s
-counts (``dataclasses.asdict(UnmatchedExplanation)`` plus ``"reason"``). The same sentences
-go into the ``unmatched`` email (second person) and onto the coordinator's round page
-(third person, with the person's first name).
+``"no_allowed_partner"``, ``"partners_taken"``; publishing adds ``"partner_left"`` for
+whoever lost their partner at the last moment and could not be regrouped) with
+:func:`matching.explain_unmatched`'s counts (``dataclasses.asdict(UnmatchedExplanation)``
+plus ``"reason"``). The same sentences go into the ``unmatched`` email (second person) and
+onto the coordinator's round page (third person, with the person's first name).
 """
 
 from __future__ import annotations
@@ -88,6 +89,8 @@ def _reason(detail: Mapping[str, Any], me: Attendee, locale: str, t: Callable[..
         return t("unmatched.reason.excluded")
     if reason == "partners_taken":
         return t("unmatched.reason.partners_taken")
+    if reason == "partner_left":
+        return t("unmatched.reason.partner_left")
     candidates = int(detail.get("candidates") or 0)
     if candidates == 0:
         return t("unmatched.reason.alone")

@@ -14,6 +14,7 @@ from peernet.attendees.models import Attendee
 from peernet.errors import NotFound
 from peernet.feedback.models import MatchFeedback, MeetingAnswer
 from peernet.i18n import translate
+from peernet.rounds.introductions import meeting_advice, reasons_for
 from peernet.rounds.models import (
     KeepApart,
     Match,
@@ -23,6 +24,7 @@ from peernet.rounds.models import (
     RoundPin,
     RoundStatus,
 )
+from peernet.rounds.unmatched import describe_unmatched
 from peernet.taxonomy.service import get_taxonomy
 
 
@@ -374,3 +376,45 @@ async def list_rounds() -> list[RoundSummary]:
             )
         )
     return out
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What one member reads in the introduction: the same function writes both."""
+
+    id: int
+    name: str
+    locale: str
+    reasons: tuple[str, ...]
+    advice: str
+
+
+async def member_texts(
+    view: RoundView, locale: str
+) -> tuple[dict[int, list[Preview]], dict[int, str]]:
+    """Per group, each member's introduction preview (in the member's own language, exactly
+    as it will be sent); per unmatched person, why, in plain words for the coordinator."""
+    ids = {m.id for g in view.groups for m in g.members} | {u.member.id for u in view.unmatched}
+    attendees = {a.id: a for a in await Attendee.filter(id__in=list(ids))}
+    previews: dict[int, list[Preview]] = {}
+    for group in view.groups:
+        members = [attendees[m.id] for m in group.members if m.id in attendees]
+        previews[group.match_id] = [
+            Preview(
+                id=me.id,
+                name=me.name,
+                locale=me.locale,
+                reasons=tuple(reasons_for(group.explanation, me, others, me.locale)),
+                advice=meeting_advice(group.explanation, me, others, me.locale),
+            )
+            for me in members
+            for others in [[o for o in members if o.id != me.id]]
+        ]
+    why = {
+        u.member.id: describe_unmatched(
+            u.detail, attendees[u.member.id], locale, person="third"
+        ).reason
+        for u in view.unmatched
+        if u.member.id in attendees
+    }
+    return previews, why

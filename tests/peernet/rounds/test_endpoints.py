@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 
 import httpx
 import pytest
@@ -11,11 +13,14 @@ import pytest
 from peernet.attendees.models import Attendee
 from peernet.demo import load_demo_data
 from peernet.feedback.nudges import queue_due_nudges
+from peernet.outbox.dispatch import drain
 from peernet.outbox.models import OutboxMessage
 from peernet.rounds.models import Round
 from peernet.settings import Settings
 from peernet.taxonomy.service import get_taxonomy
-from tests.peernet.conftest import Clock
+from peernet.worker import make_transport
+from tests.notifications.smtp_server import ScriptedHandler, smtp_server
+from tests.peernet.conftest import Clock, make_settings
 from tests.peernet.factories import a_pair
 
 pytestmark = pytest.mark.usefixtures("frozen_clock")
@@ -116,6 +121,27 @@ async def test_a_whole_month_through_the_api(
     assert again.status_code == 409
     assert again.json()["message"] == "the round of 2026-12 is already published"
     assert await OutboxMessage.filter(kind="introduction").count() == 319
+
+    # What the coordinator saw is what each member receives, through a real SMTP server.
+    preview = body["groups"][2]["introductions"]
+    with smtp_server(handler := ScriptedHandler()) as port:
+        transport = make_transport(
+            make_settings(MAIL_BACKEND="smtp", SMTP_URL=f"smtp://127.0.0.1:{port}")
+        )
+        report = await drain(settings, transport)
+        await transport.aclose()
+    assert report.sent == 319 and report.failed == 0
+    received = {rcpt: raw for _, (rcpt,), raw in handler.received}
+    for seen in preview:
+        member = await Attendee.get(id=seen["to"])
+        email = message_from_bytes(received[member.email], policy=policy.default)
+        assert isinstance(email, EmailMessage)
+        part = email.get_body(preferencelist=("plain",))
+        assert part is not None
+        text = " ".join(part.get_content().split())
+        assert seen["reasons"], "a group has reasons"
+        for sentence in [*seen["reasons"], seen["meeting_advice"]]:
+            assert " ".join(sentence.split()) in text
 
     frozen_clock.advance(timedelta(days=15))
     assert await queue_due_nudges(settings) == 319

@@ -51,6 +51,10 @@ async def test_a_coordinator_plans_adjusts_and_publishes_a_month_in_the_browser(
     assert "Anouk de Vries" in text and "Ruud van &#39;t Hoff" in text
     assert "minstens 100,0% zo goed als de best mogelijke" in text
     assert "Gesprekstechnieken" in text or "gesprekstechnieken" in text
+    # Each member's introduction, as it will be sent, in the member's own language.
+    assert "Wat Anouk de Vries in de introductie leest" in text
+    assert "Ruud weet veel van gesprekstechnieken: daar wil jij meer over leren." in text
+    assert "Anouk knows a lot about" in text  # Ruud reads English
 
     url = f"/coordinator/rounds/{rnd.id}"
     kept = await post_form(
@@ -61,6 +65,9 @@ async def test_a_coordinator_plans_adjusts_and_publishes_a_month_in_the_browser(
     page = await client.get(kept.headers["location"])
     assert "Wat is er veranderd sinds versie 1?" in page.text
     assert "Nooit aan elkaar gekoppeld" in page.text
+    # Three people, two of them kept apart: one is left out, and the page says why.
+    assert "Niet gekoppeld (1)" in page.text
+    assert "gekoppeld" in page.text.split("Niet gekoppeld (1)")[1].split("</ul>")[0]
 
     bad = await post_form(client, url, f"{url}/exclude", {"attendee": "999"})
     assert bad.status_code == 422
@@ -69,7 +76,9 @@ async def test_a_coordinator_plans_adjusts_and_publishes_a_month_in_the_browser(
     published = await post_form(client, url, f"{url}/publish", {})
     assert published.status_code == 303
     page = await client.get(published.headers["location"])
-    assert "Gepubliceerd:" in page.text
+    assert "Gepubliceerd: 2 introducties verstuurd." in page.text
+    assert "1 persoon kreeg uitleg waarom die deze maand niet gekoppeld is." in page.text
+    assert await OutboxMessage.filter(kind="unmatched").count() == 1
     assert (await Round.get(id=rnd.id)).status is RoundStatus.PUBLISHED
     sent = await OutboxMessage.filter(kind="introduction").count()
     assert sent >= 2

@@ -177,3 +177,45 @@ async def test_someone_who_left_and_paused_is_not_introduced_even_if_the_attende
     assert ruud.email not in await introduced()
     assert anouk.id in {a for g in await groups_of(rnd.id) for a in g} | set(outcome.told_unmatched)
     assert (await Attendee.get(id=anouk.id)).status is AttendeeStatus.ACTIVE
+
+
+async def test_whoever_the_plan_leaves_out_is_told_why_and_what_would_help(
+    settings: Settings,
+) -> None:
+    await four()
+    shanti = await an_attendee(
+        "Shanti Martina",
+        email="shanti@example.org",
+        role="social_worker",
+        region="limburg",
+        languages=["pap"],
+        meeting_preference="in_person",
+    )
+    rnd, _ = await propose_round(settings, "2026-12")
+    assert [e["person"] for e in rnd.stats["unmatched_people"]] == [shanti.id]
+    assert rnd.stats["unmatched_people"][0]["main_rule"] == "no_shared_language"
+    outcome = await publish_round(settings, rnd.id)
+    assert outcome.told_unmatched == (shanti.id,)
+    note = await OutboxMessage.get(kind="unmatched", recipient_email=shanti.email)
+    text = " ".join(note.text.split())
+    assert "december 2026" in text
+    assert "spreken geen taal die jij ook spreekt (Papiaments)" in text
+    assert "Kun je ook online afspreken?" in text
+    assert "Volgende maand krijg je voorrang." in text
+    # Publishing is once: the note too.
+    with pytest.raises(RoundPublished):
+        await publish_round(settings, rnd.id)
+    assert await OutboxMessage.filter(kind="unmatched").count() == 1
+
+
+async def test_someone_taken_out_of_the_round_gets_no_note(settings: Settings) -> None:
+    people = await four()
+    rnd, _ = await propose_round(settings, "2026-12")
+    await RoundExclusion.create(
+        round_id=rnd.id, attendee_id=people[0].id, created_at=rnd.created_at
+    )
+    rnd, _ = await propose_round(settings, "2026-12")
+    assert [e["reason"] for e in rnd.stats["unmatched_people"]] == ["excluded"]
+    outcome = await publish_round(settings, rnd.id)
+    assert people[0].id not in outcome.told_unmatched
+    assert not await OutboxMessage.filter(recipient_email=people[0].email).exists()
