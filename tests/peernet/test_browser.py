@@ -17,8 +17,9 @@ import pytest
 
 from peernet.attendees.models import Attendee, AttendeeStatus
 from peernet.outbox.models import OutboxMessage
+from peernet.rounds.models import MatchMember, Round, RoundStatus
 from tests.peernet.conftest import DATABASE_URL
-from tests.peernet.factories import an_event
+from tests.peernet.factories import COORDINATOR_PASSWORD, a_coordinator, an_attendee, an_event
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -73,6 +74,16 @@ async def live_server(empty_db: None) -> AsyncIterator[str]:
         await asyncio.wait_for(process.wait(), timeout=10)
 
 
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
 async def test_a_person_signs_up_in_dutch_and_confirms_by_the_emailed_link(
     live_server: str,
 ) -> None:
@@ -80,17 +91,7 @@ async def test_a_person_signs_up_in_dutch_and_confirms_by_the_emailed_link(
 
     await an_event()
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             page = await browser.new_page()
             await page.goto(f"{live_server}/join/omei-utrecht")
@@ -131,3 +132,68 @@ async def test_a_person_signs_up_in_dutch_and_confirms_by_the_emailed_link(
             assert confirmed.status is AttendeeStatus.ACTIVE
         finally:
             await browser.close()
+
+
+async def test_a_coordinator_signs_in_keeps_two_apart_recomputes_and_publishes(
+    live_server: str,
+) -> None:
+    from playwright.async_api import async_playwright
+
+    carla = await a_coordinator()
+    people = [
+        await an_attendee(
+            f"Deelnemer {n}",
+            role=role,
+            expertise=["polarisation"] if n % 2 else ["family_approach"],
+            gaps=["family_approach"] if n % 2 else ["polarisation"],
+        )
+        for n, role in enumerate(
+            ["teacher", "youth_worker", "community_police_officer", "social_worker"]
+        )
+    ]
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = await browser.new_page()
+            await page.goto(f"{live_server}/coordinator/rounds")
+            assert "/coordinator/login" in page.url  # not signed in yet
+            await page.get_by_label("E-mailadres").fill(carla.email)
+            await page.get_by_label("Wachtwoord").fill(COORDINATOR_PASSWORD)
+            await page.get_by_role("button", name="Inloggen").click()
+            await page.wait_for_load_state()
+            assert await page.locator("h1").inner_text() == "Koppelrondes"
+
+            await page.get_by_role("button", name="Concept maken of herberekenen").click()
+            await page.wait_for_load_state()
+            assert (await page.locator("h1").inner_text()).startswith("Koppelronde ")
+            rnd = await Round.get()
+            pairs = await _groups(rnd.id)
+            first, second = sorted(pairs[0])
+
+            form = page.locator("form", has=page.get_by_role("button", name="Nooit koppelen"))
+            await form.get_by_label("Persoon").select_option(str(first))
+            await form.get_by_label("Met").select_option(str(second))
+            await form.get_by_role("button", name="Nooit koppelen").click()
+            await page.wait_for_load_state()
+            assert "Wat is er veranderd sinds versie 1?" in await page.content()
+            assert all({first, second} - group for group in await _groups(rnd.id))
+
+            await page.get_by_role("button", name="Opnieuw berekenen").click()
+            await page.wait_for_load_state()
+            assert (await Round.get(id=rnd.id)).version == 3
+
+            await page.get_by_role("button", name="Publiceren en introducties versturen").click()
+            await page.wait_for_load_state()
+            assert "Gepubliceerd: 4 introducties verstuurd." in await page.content()
+            assert (await Round.get(id=rnd.id)).status is RoundStatus.PUBLISHED
+            sent = await OutboxMessage.filter(kind="introduction").count()
+            assert sent == len(people)
+        finally:
+            await browser.close()
+
+
+async def _groups(round_id: int) -> list[set[int]]:
+    out: dict[int, set[int]] = {}
+    for member in await MatchMember.filter(match__round_id=round_id):
+        out.setdefault(member.match_id, set()).add(member.attendee_id)
+    return list(out.values())
