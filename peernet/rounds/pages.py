@@ -17,6 +17,7 @@ from peernet.rounds import adjustments
 from peernet.rounds.planning import RoundPublished, local_today, propose_round
 from peernet.rounds.presets import PRESETS
 from peernet.rounds.publishing import publish_round
+from peernet.rounds.unmatched import period_label
 from peernet.rounds.views import list_rounds, member_texts, round_view
 from peernet.web import csrf
 from peernet.web.rendering import render_coordinator, request_locale, settings_of
@@ -104,7 +105,7 @@ async def _round_page(
             "done": request.query_params.get("done", ""),
             "notice": notice,
             "published": view.stats.get("published", {}),
-            "timezone": settings_of(request).timezone,
+            "period_label": period_label(view.period, locale),
         },
         section="rounds",
         status_code=status_code,

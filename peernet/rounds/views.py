@@ -14,7 +14,13 @@ from peernet.attendees.models import Attendee
 from peernet.errors import NotFound
 from peernet.feedback.models import MatchFeedback, MeetingAnswer
 from peernet.i18n import translate
-from peernet.rounds.introductions import meeting_advice, reasons_for
+from peernet.rounds.introductions import (
+    join_words,
+    lower_first,
+    meeting_advice,
+    reasons_for,
+    term_label,
+)
 from peernet.rounds.models import (
     KeepApart,
     Match,
@@ -102,10 +108,7 @@ def _member(attendee: Attendee, locale: str) -> Member:
 
 def _themes(keys: Sequence[str], locale: str) -> str:
     themes = get_taxonomy().themes
-    labels = [themes[k].label(locale) if k in themes else k for k in keys]
-    if len(labels) <= 1:
-        return "".join(labels)
-    return f"{', '.join(labels[:-1])} {translate(locale, 'list.and')} {labels[-1]}"
+    return join_words([lower_first(term_label(themes, k, locale)) for k in keys], locale)
 
 
 def neutral_reasons(
@@ -145,23 +148,21 @@ def neutral_reasons(
                     "rounds.reason.disciplines",
                     a=a,
                     b=b,
-                    da=taxonomy.disciplines[da].label(locale) if da in taxonomy.disciplines else da,
-                    db=taxonomy.disciplines[db].label(locale) if db in taxonomy.disciplines else db,
+                    da=lower_first(term_label(taxonomy.disciplines, da, locale)),
+                    db=lower_first(term_label(taxonomy.disciplines, db, locale)),
                 )
             )
         ra, rb = link["regions"]
-        region_label = {k: r.label(locale) for k, r in taxonomy.regions.items()}
         if link["region_relation"] == "same":
-            out.append(
-                translate(locale, "rounds.reason.same_region", region=region_label.get(ra, ra))
-            )
+            region = term_label(taxonomy.regions, ra, locale)
+            out.append(translate(locale, "rounds.reason.same_region", region=region))
         elif link["region_relation"] == "neighbour":
             out.append(
                 translate(
                     locale,
                     "rounds.reason.neighbour_region",
-                    ra=region_label.get(ra, ra),
-                    rb=region_label.get(rb, rb),
+                    ra=term_label(taxonomy.regions, ra, locale),
+                    rb=term_label(taxonomy.regions, rb, locale),
                 )
             )
     return list(dict.fromkeys(out))
@@ -203,13 +204,19 @@ def figures(stats: Mapping[str, Any], locale: str) -> list[str]:
         ),
         t("rounds.figures.region", share=_percent(stats["share_same_region"], locale)),
         t("rounds.figures.repeats", repeats=stats["repeats"]),
-        t(
-            "rounds.figures.quality"
-            if stats.get("bound_covers_all_pairs", True)
-            else "rounds.figures.quality_blocks",
-            share=quality,
-        ),
     ]
+    certificate = float(stats.get("certificate", 1.0))
+    if certificate >= 1.0 and stats.get("bound_covers_all_pairs", True):
+        out.append(t("rounds.figures.optimal"))
+    else:
+        out.append(
+            t(
+                "rounds.figures.quality"
+                if stats.get("bound_covers_all_pairs", True)
+                else "rounds.figures.quality_blocks",
+                share=quality,
+            )
+        )
     return out
 
 
