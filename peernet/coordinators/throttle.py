@@ -7,6 +7,7 @@ guessing script learns nothing more until the window has moved on.
 from __future__ import annotations
 
 import hashlib
+import inspect
 import math
 import time
 
@@ -61,6 +62,15 @@ class SignInLimiter:
     async def failed(self, email: str, client: str) -> None:
         for item, scope, key in self._limits(email, client):
             await self._limiter.hit(item, scope, key)
+
+    async def aclose(self) -> None:
+        """Close the connections to a shared store (Redis); the memory store has none."""
+        bridge = getattr(self._limiter.storage, "bridge", None)
+        pool = getattr(getattr(bridge, "storage", None), "connection_pool", None)
+        if pool is not None:
+            closing = pool.disconnect()
+            if inspect.isawaitable(closing):
+                await closing
 
     async def succeeded(self, email: str) -> None:
         # The owner proved the password: earlier typos no longer count against the account.

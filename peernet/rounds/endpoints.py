@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 
 from peernet.attendees.endpoints import json_body
-from peernet.coordinators.auth import coordinator_api, current_coordinator
+from peernet.coordinators.auth import Handler, coordinator_api, current_coordinator
 from peernet.i18n import pick_locale
 from peernet.rounds import adjustments
+from peernet.rounds.models import Round
 from peernet.rounds.planning import propose_round
 from peernet.rounds.publishing import publish_round
 from peernet.rounds.schemas import (
@@ -85,54 +88,48 @@ async def include(request: Request) -> JSONResponse:
     return await _respond(request, rnd.id)
 
 
-@coordinator_api
-async def keep_apart(request: Request) -> JSONResponse:
-    data = parse(PairIn, await json_body(request))
-    rnd = await adjustments.keep_apart(
-        settings_of(request),
-        _round_id(request),
-        data.attendee_a,
-        data.attendee_b,
-        coordinator=current_coordinator(request),
-    )
-    return await _respond(request, rnd.id)
+PairChange = Callable[..., Awaitable[Round]]
 
 
-@coordinator_api
-async def allow_together(request: Request) -> JSONResponse:
-    rnd = await adjustments.allow_together(
-        settings_of(request),
-        _round_id(request),
-        request.path_params["attendee_a"],
-        request.path_params["attendee_b"],
-        coordinator=current_coordinator(request),
-    )
-    return await _respond(request, rnd.id)
+def _pair_from_body(change: PairChange) -> Handler:
+    """A route that applies ``change`` to the two attendees named in the JSON body."""
+
+    @coordinator_api
+    async def handler(request: Request) -> Response:
+        data = parse(PairIn, await json_body(request))
+        rnd = await change(
+            settings_of(request),
+            _round_id(request),
+            data.attendee_a,
+            data.attendee_b,
+            coordinator=current_coordinator(request),
+        )
+        return await _respond(request, rnd.id)
+
+    return handler
 
 
-@coordinator_api
-async def pin(request: Request) -> JSONResponse:
-    data = parse(PairIn, await json_body(request))
-    rnd = await adjustments.pin(
-        settings_of(request),
-        _round_id(request),
-        data.attendee_a,
-        data.attendee_b,
-        coordinator=current_coordinator(request),
-    )
-    return await _respond(request, rnd.id)
+def _pair_from_path(change: PairChange) -> Handler:
+    """A DELETE route that undoes ``change`` for the two attendees in its path."""
+
+    @coordinator_api
+    async def handler(request: Request) -> Response:
+        rnd = await change(
+            settings_of(request),
+            _round_id(request),
+            request.path_params["attendee_a"],
+            request.path_params["attendee_b"],
+            coordinator=current_coordinator(request),
+        )
+        return await _respond(request, rnd.id)
+
+    return handler
 
 
-@coordinator_api
-async def unpin(request: Request) -> JSONResponse:
-    rnd = await adjustments.unpin(
-        settings_of(request),
-        _round_id(request),
-        request.path_params["attendee_a"],
-        request.path_params["attendee_b"],
-        coordinator=current_coordinator(request),
-    )
-    return await _respond(request, rnd.id)
+keep_apart = _pair_from_body(adjustments.keep_apart)
+allow_together = _pair_from_path(adjustments.allow_together)
+pin = _pair_from_body(adjustments.pin)
+unpin = _pair_from_path(adjustments.unpin)
 
 
 @coordinator_api

@@ -130,15 +130,16 @@ async def publish_round(
                 await MatchMember.filter(match_id=match.id).delete()
                 await match.delete()
 
-        regrouped, still_alone = await _regroup(settings, rnd, alone)
+        # Whoever lost a partner may still be grouped with another such person, or with
+        # someone the plan could not match; everyone left after that is told why.
+        waiting = {int(e["person"]): e for e in planned_unmatched if e["person"] in available}
+        regrouped, left_over = await _regroup(settings, rnd, [*alone, *waiting])
         for match, group in regrouped:
             members[match.id] = group
             kept.append(match)
-
         told: list[tuple[int, dict[str, Any]]] = [
-            (a, {"person": a, "reason": "partner_left"}) for a in still_alone
+            (a, waiting.get(a) or {"person": a, "reason": "partner_left"}) for a in left_over
         ]
-        told += [(int(e["person"]), e) for e in planned_unmatched if e["person"] in available]
 
         attendees = {
             a.id: a
@@ -197,7 +198,7 @@ async def publish_round(
 async def _regroup(
     settings: Settings, rnd: Round, alone: Sequence[int]
 ) -> tuple[list[tuple[Match, list[int]]], list[int]]:
-    """Pair the people whose partners dropped out among themselves, where the rules allow."""
+    """Group the people in ``alone`` among themselves, where the rules allow."""
     if len(alone) < 2:
         return [], list(alone)
     attendees = await Attendee.filter(id__in=list(alone)).order_by("id")

@@ -101,6 +101,7 @@ class RoundOut(BaseModel):
     unmatched: list[UnmatchedOut]
     stats: StatsOut
     changes: list[ChangeOut]
+    previous_stats: StatsOut | None  # the figures of the version before the last recompute
 
 
 class PublishOut(BaseModel):
@@ -191,6 +192,17 @@ def round_out(
             for u in view.unmatched
         ],
         stats=StatsOut(**stats, summary=list(view.figures)),
+        previous_stats=(
+            StatsOut(
+                **{
+                    k: v
+                    for k, v in view.previous_stats.items()
+                    if k in StatsOut.model_fields and v is not None
+                }
+            )
+            if view.previous_stats
+            else None
+        ),
         changes=[
             ChangeOut(
                 id=c.member.id, name=c.member.name, before=list(c.before), after=list(c.after)

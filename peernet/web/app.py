@@ -109,6 +109,9 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         try:
             yield
         finally:
+            limiter = getattr(app.state, "sign_in_limiter", None)
+            if limiter is not None:
+                await limiter.aclose()
             if manage_database:
                 await db.close_db()
 

@@ -91,6 +91,7 @@ async def test_a_whole_month_through_the_api(
     assert out not in grouped(body)
     assert {"id": out, "reason_code": "excluded"}.items() <= body["unmatched"][0].items()
     assert body["version"] == 2 and body["changes"]
+    assert body["previous_stats"]["unmatched"] == 0 and body["stats"]["unmatched"] == 1
 
     apart = body["groups"][1]["members"]
     kept = await api_client.post(

@@ -65,6 +65,8 @@ async def test_a_coordinator_plans_adjusts_and_publishes_a_month_in_the_browser(
     assert await KeepApart.filter(attendee_a_id=anouk.id, attendee_b_id=ruud.id).exists()
     page = await client.get(kept.headers["location"])
     assert "Wat is er veranderd sinds versie 1?" in page.text
+    assert "Cijfers eerst en nu" in page.text
+    assert '<th scope="row">Niet gekoppeld</th>\n    <td>0</td>\n    <td>1</td>' in page.text
     assert "Nooit aan elkaar gekoppeld" in page.text
     # Three people, two of them kept apart: one is left out, and the page says why.
     assert "Niet gekoppeld (1)" in page.text

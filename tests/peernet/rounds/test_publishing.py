@@ -219,3 +219,24 @@ async def test_someone_taken_out_of_the_round_gets_no_note(settings: Settings) -
     outcome = await publish_round(settings, rnd.id)
     assert people[0].id not in outcome.told_unmatched
     assert not await OutboxMessage.filter(recipient_email=people[0].email).exists()
+
+
+async def test_a_partner_left_alone_may_be_grouped_with_someone_the_plan_left_out(
+    settings: Settings,
+) -> None:
+    anouk, ruud = await a_pair()
+    # Elif is police too, like Ruud: never with him, so no trio; one of the two is left out.
+    elif_ = await an_attendee("Elif Yılmaz", email="elif@example.org", role="youth_police_officer")
+    rnd, _ = await propose_round(settings, "2026-12")
+    (pair,) = await groups_of(rnd.id)
+    assert anouk.id in pair
+    left_out = ({ruud.id, elif_.id} - pair).pop()
+    gone = (pair - {anouk.id}).pop()
+    await unsubscribe(gone)
+    outcome = await publish_round(settings, rnd.id)
+    assert outcome.dropped == (gone,)
+    assert sorted(outcome.regrouped[0]) == sorted((anouk.id, left_out))
+    assert outcome.told_unmatched == ()
+    assert await introduced() == sorted(
+        a.email for a in (anouk, ruud, elif_) if a.id in (anouk.id, left_out)
+    )
