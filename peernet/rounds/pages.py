@@ -20,6 +20,7 @@ from peernet.rounds.publishing import publish_round
 from peernet.rounds.unmatched import period_label
 from peernet.rounds.views import list_rounds, member_texts, round_view
 from peernet.web import csrf
+from peernet.web.dates import local_time
 from peernet.web.rendering import render_coordinator, request_locale, settings_of
 
 ACTIONS = (
@@ -106,6 +107,7 @@ async def _round_page(
             "notice": notice,
             "published": view.stats.get("published", {}),
             "period_label": period_label(view.period, locale),
+            "published_at": local_time(view.published_at, settings_of(request).timezone, locale),
         },
         section="rounds",
         status_code=status_code,

@@ -8,6 +8,7 @@ import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from peernet.attendees.models import Attendee
@@ -77,6 +78,7 @@ class RoundView:
     status: str
     version: int
     preset: str
+    published_at: datetime | None
     stats: Mapping[str, Any]
     previous_stats: Mapping[str, Any] | None
     groups: tuple[GroupView, ...]
@@ -296,6 +298,7 @@ async def round_view(round_id: int, locale: str) -> RoundView:
         status=rnd.status.value,
         version=rnd.version,
         preset=rnd.preset,
+        published_at=rnd.published_at,
         stats=stats,
         previous_stats=previous["stats"] if previous else None,
         groups=groups,
