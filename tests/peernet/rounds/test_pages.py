@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from itertools import combinations
+
 import httpx
 import pytest
 
+from peernet.attendees.models import Attendee
+from peernet.demo import load_demo_data
+from peernet.feedback.nudges import queue_due_nudges
+from peernet.outbox.dispatch import drain
 from peernet.outbox.models import OutboxMessage
 from peernet.rounds.models import KeepApart, Round, RoundStatus
+from peernet.rounds.service import current_groups
+from peernet.settings import Settings
+from peernet.worker import make_transport
+from tests.notifications.smtp_server import ScriptedHandler, smtp_server
+from tests.peernet.conftest import Clock, make_settings
 from tests.peernet.factories import a_pair, an_attendee
 from tests.peernet.helpers import csrf_token
+from tests.peernet.rounds.test_endpoints import allowed_pin
 
 pytestmark = pytest.mark.usefixtures("frozen_clock")
 
@@ -114,3 +127,71 @@ async def test_a_form_without_its_csrf_token_is_refused(
     answer = await coordinator_client.post("/coordinator/rounds", data={"period": "2026-12"})
     assert answer.status_code == 403
     assert await Round.all().count() == 0
+
+
+async def test_a_whole_month_of_the_demo_population_through_the_pages(
+    coordinator_client: httpx.AsyncClient, settings: Settings, frozen_clock: Clock
+) -> None:
+    client = coordinator_client
+    await load_demo_data(320)
+    planned = await post_form(
+        client, "/coordinator/rounds", "/coordinator/rounds", {"period": "2026-12"}
+    )
+    url = planned.headers["location"].split("?")[0]
+    rnd = await Round.get(period="2026-12")
+    groups = await current_groups(rnd.id)
+    out, (apart_a, apart_b) = groups[0][0], groups[1][:2]
+    await post_form(client, url, f"{url}/exclude", {"attendee": str(out)})
+    await post_form(
+        client, url, f"{url}/keep-apart", {"attendee_a": str(apart_a), "attendee_b": str(apart_b)}
+    )
+    view = await api_view(rnd.id)
+    pin_a, pin_b = await allowed_pin(view)
+    pinned = await post_form(
+        client, url, f"{url}/pin", {"attendee_a": str(pin_a), "attendee_b": str(pin_b)}
+    )
+    page = await client.get(pinned.headers["location"])
+    assert "Vastgezet in deze ronde" in page.text
+    recomputed = await post_form(client, url, f"{url}/recompute", {})
+    page = await client.get(recomputed.headers["location"])
+    assert "Concept, versie 5" in page.text
+    assert "Wat is er veranderd sinds versie 4?" in page.text
+    after = await current_groups(rnd.id)
+    assert out not in {a for g in after for a in g}
+    assert all({apart_a, apart_b} - set(g) for g in after)
+    assert [pin_a, pin_b] in [sorted(g) for g in after]
+
+    published = await post_form(client, url, f"{url}/publish", {})
+    assert published.status_code == 303
+    with smtp_server(handler := ScriptedHandler()) as port:
+        transport = make_transport(
+            make_settings(MAIL_BACKEND="smtp", SMTP_URL=f"smtp://127.0.0.1:{port}")
+        )
+        report = await drain(settings, transport)
+        await transport.aclose()
+    assert report.sent == 319
+    assert out not in {
+        a.id for a in await Attendee.filter(email__in=[r for _, (r,), _ in handler.received])
+    }
+
+    frozen_clock.advance(timedelta(days=15))
+    assert await queue_due_nudges(settings) == 319
+    frozen_clock.advance(timedelta(days=20))
+    january = await post_form(
+        client, "/coordinator/rounds", "/coordinator/rounds", {"period": "2027-01"}
+    )
+    assert january.status_code == 303
+    second = await Round.get(period="2027-01")
+    december = {frozenset(p) for g in after for p in combinations(g, 2)}
+    assert not december & {
+        frozenset(p) for g in await current_groups(second.id) for p in combinations(g, 2)
+    }
+    listing = await client.get("/coordinator/rounds")
+    assert "2027-01" in listing.text and "2026-12" in listing.text
+
+
+async def api_view(round_id: int) -> dict[str, object]:
+    from peernet.rounds.views import round_view
+
+    view = await round_view(round_id, "nl")
+    return {"groups": [{"members": [{"id": m.id} for m in g.members]} for g in view.groups]}
