@@ -130,3 +130,10 @@ async def choose_preset(
         raise FieldErrors({"preset": "unknown_choice"})
     await Round.filter(id=rnd.id, status=RoundStatus.DRAFT).update(preset=preset)
     return await _replan(settings, rnd, coordinator, "round.preset", preset=preset)
+
+
+async def recompute(settings: Settings, round_id: int, *, coordinator: Coordinator | None) -> Round:
+    """Plan the draft again as it stands (new sign-ups, pauses and answers since)."""
+    rnd = await _draft(round_id)
+    replanned, _ = await propose_round(settings, rnd.period, coordinator=coordinator)
+    return replanned

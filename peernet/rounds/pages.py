@@ -163,8 +163,7 @@ async def act(request: Request) -> Response:
         elif action == "preset":
             await adjustments.choose_preset(settings, round_id, form.get("preset"), coordinator=me)
         else:
-            view = await round_view(round_id, request_locale(request))
-            await propose_round(settings, view.period, coordinator=me)
+            await adjustments.recompute(settings, round_id, coordinator=me)
     except FieldErrors as exc:
         return await _round_page(request, round_id, errors=exc.errors, status_code=422)
     except RoundPublished:
