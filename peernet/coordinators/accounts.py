@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from tortoise.transactions import in_transaction
 
+from peernet.attendees.service import normalize_email
 from peernet.audit.service import record
 from peernet.coordinators import service
 from peernet.coordinators.models import ApiToken, Coordinator
-from peernet.coordinators.service import IssuedToken, SignInFailed, normalize_email
+from peernet.coordinators.service import IssuedToken, SignInFailed
 from peernet.coordinators.throttle import SignInLimiter
 from peernet.errors import NotFound
 

@@ -13,6 +13,7 @@ from tortoise.exceptions import IntegrityError
 
 from notifications import Address
 from peernet import clock
+from peernet.attendees.service import normalize_email
 from peernet.coordinators.models import ApiToken, Coordinator
 from peernet.errors import Conflict, FieldErrors, NotFound, PeernetError
 from peernet.settings import Settings
@@ -38,10 +39,6 @@ class IssuedToken:
 
     record: ApiToken
     token: str
-
-
-def normalize_email(email: str) -> str:
-    return email.strip().lower()
 
 
 def _checked_email(email: str) -> str:

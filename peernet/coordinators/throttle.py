@@ -16,7 +16,7 @@ from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
 from starlette.requests import Request
 
-from peernet.coordinators.service import normalize_email
+from peernet.attendees.service import normalize_email
 from peernet.errors import PeernetError
 
 PER_ACCOUNT = parse("5 per 15 minutes")

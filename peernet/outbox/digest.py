@@ -5,7 +5,8 @@ from __future__ import annotations
 from tortoise.transactions import in_transaction
 
 from peernet import clock
-from peernet.coordinators.service import coordinator_recipients, normalize_email
+from peernet.attendees.service import normalize_email
+from peernet.coordinators.service import coordinator_recipients
 from peernet.outbox.models import OutboxMessage, OutboxStatus
 from peernet.outbox.service import enqueue
 from peernet.settings import Settings
