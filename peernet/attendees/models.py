@@ -70,7 +70,10 @@ class Signup(Model):
     attendee_id: int  # the foreign keys' columns, declared for the type checker
     event_id: int
     details: fields.Field[Any] = fields.JSONField()
-    channel = fields.CharField(max_length=16)  # "form" or "api"
+    channel = fields.CharField(max_length=16)  # "form", "api" or "import"
+    # "signup": the person filled in the form and consented; "invitation": a coordinator
+    # imported them, and they consent (or not) when they open the emailed link.
+    kind = fields.CharField(max_length=16, default="signup")
     consent_version = fields.CharField(max_length=32)
     locale = fields.CharField(max_length=5)
     # SHA-256 of the emailed token: the token itself is never stored.
@@ -103,3 +106,29 @@ class Consent(Model):
 
     class Meta:
         table = "consent"
+
+
+class ImportBatch(Model):
+    """One upload of an event's registration list: what was stored and what was refused."""
+
+    id = fields.IntField(primary_key=True)
+    event: fields.ForeignKeyRelation[Any] = fields.ForeignKeyField(
+        "peernet.Event", related_name="imports", on_delete=fields.CASCADE
+    )
+    coordinator: fields.ForeignKeyNullableRelation[Any] = fields.ForeignKeyField(
+        "peernet.Coordinator", related_name="imports", null=True, on_delete=fields.SET_NULL
+    )
+    event_id: int  # the foreign keys' columns, declared for the type checker
+    coordinator_id: int | None
+    filename = fields.CharField(max_length=200, default="")
+    # SHA-256 of the uploaded bytes: the same file uploaded twice is recognised.
+    content_hash = fields.CharField(max_length=64)
+    lines = fields.IntField(default=0)
+    stored = fields.IntField(default=0)  # new invitations
+    already_known = fields.IntField(default=0)
+    refused = fields.IntField(default=0)
+    report: fields.Field[Any] = fields.JSONField(default=list)  # per refused line: line, errors
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "import_batch"
