@@ -207,10 +207,10 @@ def _create_api_token(settings: Settings, args: argparse.Namespace) -> None:
 
 def _list_api_tokens(settings: Settings, args: argparse.Namespace) -> None:
     from peernet.coordinators.service import get_coordinator, list_api_tokens
-    from peernet.web.dates import local_time
 
     def when(moment: datetime | None) -> str:
-        return local_time(moment, settings.timezone, "en") or "-"
+        # A column for scripts and terminals: sortable local time, no spaces in the date.
+        return moment.astimezone(settings.timezone).strftime("%Y-%m-%d %H:%M") if moment else "-"
 
     async def work() -> None:
         owner = await get_coordinator(args.email) if args.email else None

@@ -13,6 +13,7 @@ from starlette.responses import Response
 from peernet.attendees import subscription
 from peernet.errors import FieldErrors
 from peernet.links import read_subscription
+from peernet.web.dates import local_date
 from peernet.web.rendering import message_page, render, request_locale, settings_of
 
 
@@ -33,12 +34,9 @@ async def pause_submit(request: Request) -> Response:
     except FieldErrors as exc:
         return render(request, "pause.html", {"errors": exc.errors}, status_code=422)
     until = attendee.paused_until
-    shown = (
-        until.astimezone(settings_of(request).timezone).strftime(
-            "%d-%m-%Y" if request_locale(request) == "nl" else "%Y-%m-%d"
-        )
-        if until
-        else ""
+    shown = local_date(
+        until.astimezone(settings_of(request).timezone).date() if until else None,
+        request_locale(request),
     )
     return message_page(request, "pause.done.title", "pause.done.body", 200, until=shown)
 

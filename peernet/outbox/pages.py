@@ -19,9 +19,9 @@ from peernet.outbox.undelivered import (
     undelivered_page,
 )
 from peernet.web import csrf
+from peernet.web.dates import local_time
 from peernet.web.rendering import render_coordinator, request_locale, settings_of
 
-_TIME_FORMAT = {"nl": "%d-%m-%Y %H:%M", "en": "%Y-%m-%d %H:%M"}
 # Enough for any SMTP answer; a longer text is a transport's stack of details, and the
 # table must stay readable.
 REASON_SHOWN = 200
@@ -41,7 +41,7 @@ def _row(request: Request, undelivered: UndeliveredMessage) -> dict[str, Any]:
 
     def local(moment: datetime) -> dict[str, str]:
         at = moment.astimezone(zone)
-        return {"iso": at.isoformat(), "shown": at.strftime(_TIME_FORMAT[locale])}
+        return {"iso": at.isoformat(), "shown": local_time(moment, zone, locale)}
 
     key = f"outbox.kind.{message.kind}"
     kind = translate(locale, key)

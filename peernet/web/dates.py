@@ -1,15 +1,45 @@
-"""Moments shown to people: in the service's time zone, written the local way."""
+"""Dates, times and numbers shown to people, in the reader's language (Babel's CLDR data):
+"12 nov 2026 17:30" on Dutch pages, "12 Nov 2026, 17:30" on English ones."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-_FORMATS = {"nl": "%d-%m-%Y %H:%M", "en": "%Y-%m-%d %H:%M"}
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal, format_percent
+
+# The interface's languages as CLDR locales: Dutch as in the Netherlands, English as in
+# Europe (day before month).
+_CLDR = {"nl": "nl_NL", "en": "en_GB"}
+# A medium date with hours and minutes (CLDR's medium time has seconds, which nobody needs).
+_TIME_PATTERN = {"nl": "d MMM y HH:mm", "en": "d MMM y, HH:mm"}
+
+
+def _cldr(locale: str) -> str:
+    return _CLDR.get(locale, _CLDR["nl"])
 
 
 def local_time(moment: datetime | None, timezone: ZoneInfo, locale: str) -> str:
-    """``12-11-2026 17:30`` on Dutch pages, ``2026-11-12 17:30`` on English ones."""
+    """A moment in the service's time zone: "12 nov 2026 17:30"."""
     if moment is None:
         return ""
-    return moment.astimezone(timezone).strftime(_FORMATS.get(locale, _FORMATS["nl"]))
+    pattern = _TIME_PATTERN.get(locale, _TIME_PATTERN["nl"])
+    return format_datetime(moment.astimezone(timezone), pattern, locale=_cldr(locale))
+
+
+def local_date(day: date | None, locale: str, *, length: str = "long") -> str:
+    """A calendar day: "3 december 2026" (nl) or "3 December 2026" (en)."""
+    if day is None:
+        return ""
+    return format_date(day, length, locale=_cldr(locale))
+
+
+def number(value: float, locale: str) -> str:
+    """1234.5 -> "1.234,5" (nl) or "1,234.5" (en)."""
+    return format_decimal(value, locale=_cldr(locale))
+
+
+def percent(share: float, locale: str) -> str:
+    """0.857 -> "86%"; Babel places the sign the local way."""
+    return format_percent(share, locale=_cldr(locale))

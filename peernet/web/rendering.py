@@ -13,6 +13,7 @@ from starlette.templating import Jinja2Templates
 from peernet.i18n import pick_locale, translate
 from peernet.settings import LOCALES, Settings
 from peernet.taxonomy.service import get_taxonomy
+from peernet.web.dates import local_date
 
 LANG_COOKIE = "peernet_lang"
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -45,6 +46,7 @@ def render(
         "locale": locale,
         "t": t,
         "taxonomy": get_taxonomy(),
+        "local_date": local_date,
         "switch_url": f"{request.url.path}?{urlencode({'lang': other})}",
         "self_url": f"{request.url.path}?{urlencode({'lang': locale})}",
         **(context or {}),

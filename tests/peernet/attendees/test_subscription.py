@@ -10,6 +10,7 @@ from peernet.attendees.subscription import add_months, resume_ended_pauses
 from peernet.links import subscription_url
 from peernet.outbox.models import OutboxMessage, OutboxStatus
 from peernet.settings import Settings
+from peernet.web.dates import local_date
 from tests.peernet.conftest import Clock
 from tests.peernet.factories import a_pair, a_published_round, an_event, signup_data
 
@@ -95,7 +96,8 @@ async def test_a_pause_ends_on_its_own(
     paused = await Attendee.get(id=anouk.id)
     assert paused.status is AttendeeStatus.PAUSED
     assert paused.paused_until == add_months(frozen_clock.current, months)
-    assert paused.paused_until.astimezone(settings.timezone).strftime("%d-%m-%Y") in done.text
+    until = paused.paused_until.astimezone(settings.timezone).date()
+    assert local_date(until, "nl") in done.text  # e.g. "12 december 2026"
     frozen_clock.set(paused.paused_until - timedelta(seconds=1))
     assert await resume_ended_pauses() == 0
     frozen_clock.set(paused.paused_until)

@@ -37,10 +37,10 @@ async def test_entries_show_local_time_who_what_and_details_newest_first(
     assert 'aria-current="page">Logboek</a>' in page.text
     # 16:30 UTC on 12 November is 17:30 in Amsterdam.
     assert rows(page) == [
-        ["12-11-2026 17:36", "worker", "round.something_new", "round:7", ""],
-        ["12-11-2026 17:35", "Carla Coördinator", "Ronde gepubliceerd", "round:7", "queued=320"],
+        ["12 nov 2026 17:36", "worker", "round.something_new", "round:7", ""],
+        ["12 nov 2026 17:35", "Carla Coördinator", "Ronde gepubliceerd", "round:7", "queued=320"],
         [
-            "12-11-2026 17:30",
+            "12 nov 2026 17:30",
             "cli",
             "Coördinatoraccount aangemaakt",
             f"coordinator:{coordinator.id}",
@@ -48,7 +48,7 @@ async def test_entries_show_local_time_who_what_and_details_newest_first(
         ],
     ]
     english = await coordinator_client.get("/coordinator/audit?lang=en")
-    assert rows(english)[1][:3] == ["2026-11-12 17:35", "Carla Coördinator", "Round published"]
+    assert rows(english)[1][:3] == ["12 Nov 2026, 17:35", "Carla Coördinator", "Round published"]
 
 
 @pytest.mark.usefixtures("frozen_clock")

@@ -326,7 +326,7 @@ async def test_the_page_lists_only_ones_own_tokens_and_revokes_them(
     assert await coordinator_for_token(mine.token) is None
     after = await coordinator_client.get(revoked.headers["location"])
     assert "De sleutel is ingetrokken en werkt niet meer." in after.text
-    assert "12-11-2026 17:30" in after.text  # created and revoked, Amsterdam time
+    assert "12 nov 2026 17:30" in after.text  # created and revoked, Amsterdam time
     assert await actions() == ["api_token.revoke"]
 
 

@@ -73,8 +73,8 @@ async def test_the_page_lists_exactly_the_undelivered_mail_with_reasons_in_local
         "Ruud van &#39;t Hoff",
         "421 4.3.2 System not accepting network messages",
         "550 5.1.1 No such user",
-        "10-11-2026 09:15",  # created, Amsterdam time
-        "12-11-2026 08:00",  # last attempt
+        "10 nov 2026 09:15",  # created, Amsterdam time
+        "12 nov 2026 08:00",  # last attempt
         "12 pogingen",
         "Opgegeven na herhaalde pogingen",
         "Geweigerd door de ontvangende server",
@@ -88,7 +88,7 @@ async def test_the_page_lists_exactly_the_undelivered_mail_with_reasons_in_local
 async def test_the_page_speaks_english_on_request(coordinator_client: httpx.AsyncClient) -> None:
     await an_outbox_message(created_at=datetime(2026, 11, 10, 8, 15, tzinfo=UTC))
     page = await coordinator_client.get(PAGE, params={"lang": "en"})
-    for text in ("Undelivered email", "Introduction", "2026-11-10 09:15", "Retry</button>"):
+    for text in ("Undelivered email", "Introduction", "10 Nov 2026, 09:15", "Retry</button>"):
         assert text in page.text, text
 
 

@@ -93,7 +93,7 @@ async def test_a_coordinator_plans_adjusts_and_publishes_a_month_in_the_browser(
     assert published.status_code == 303
     page = await client.get(published.headers["location"])
     assert "Gepubliceerd: 2 introducties verstuurd." in page.text
-    assert "Gepubliceerd op 12-11-2026 17:30. De introducties zijn verstuurd." in page.text
+    assert "Gepubliceerd op 12 nov 2026 17:30. De introducties zijn verstuurd." in page.text
     assert "1 persoon kreeg uitleg waarom die deze maand niet gekoppeld is." in page.text
     assert await OutboxMessage.filter(kind="unmatched").count() == 1
     assert (await Round.get(id=rnd.id)).status is RoundStatus.PUBLISHED
