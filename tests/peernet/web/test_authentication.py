@@ -126,6 +126,14 @@ async def test_the_walk_reaches_the_coordinator_routes(settings: Settings) -> No
         ("GET", "/coordinator/audit"),
         ("POST", "/coordinator/tokens/{token_id:int}/revoke"),
         ("POST", "/api/v1/events/{slug}/signups"),
+        ("GET", "/coordinator/events"),
+        ("POST", "/coordinator/events/new"),
+        ("POST", "/coordinator/events/{slug}"),
+        ("POST", "/coordinator/events/{slug}/close"),
+        ("POST", "/coordinator/events/{slug}/reopen"),
+        ("GET", "/coordinator/events/{slug}/print"),
+        ("GET", "/coordinator/events/{slug}/qr.svg"),
+        ("GET", "/coordinator/events/{slug}/qr.png"),
     } <= walked
     # The allowlist names only routes that exist: a stale entry would silently open a
     # route added later under that name.
