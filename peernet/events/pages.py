@@ -101,13 +101,12 @@ async def _event_page(
 ) -> Response:
     settings = settings_of(request)
     today = service.local_today(settings)
-    rows = {row.event.id: row for row in await service.list_events(settings)}
     return render_coordinator(
         request,
         "coordinator/event_form.html",
         {
             "event": event,
-            "row": rows[event.id],
+            "row": await service.event_row(settings, event),
             "values": values if values is not None else _values(event),
             "stored": _values(event),
             "errors": errors or {},

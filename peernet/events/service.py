@@ -345,23 +345,33 @@ class EventRow:
 async def list_events(settings: Settings) -> list[EventRow]:
     """Upcoming events first (soonest first), then past ones (latest first), each with its
     sign-ups and how many of them were confirmed."""
+    rows = await _rows(settings, await Event.all().order_by("date", "id"))
+    upcoming = [r for r in rows if r.upcoming]
+    past = [r for r in rows if not r.upcoming]
+    return upcoming + past[::-1]
+
+
+async def event_row(settings: Settings, event: Event) -> EventRow:
+    return (await _rows(settings, [event], Signup.filter(event_id=event.id)))[0]
+
+
+async def _rows(
+    settings: Settings, events: list[Event], signups: QuerySet[Signup] | None = None
+) -> list[EventRow]:
     today = local_today(settings)
-    events = await Event.all().order_by("date", "id")
-    signups = await _signups_per_event(Signup.all())
-    confirmed = await _signups_per_event(Signup.filter(confirmed_at__isnull=False))
-    rows = [
+    query = signups if signups is not None else Signup.all()
+    made = await _signups_per_event(query)
+    confirmed = await _signups_per_event(query.filter(confirmed_at__isnull=False))
+    return [
         EventRow(
             event=e,
-            signups=int(signups.get(e.id, 0)),
-            confirmed=int(confirmed.get(e.id, 0)),
+            signups=made.get(e.id, 0),
+            confirmed=confirmed.get(e.id, 0),
             upcoming=e.date >= today,
             open=signup_is_open(e, today),
         )
         for e in events
     ]
-    upcoming = [r for r in rows if r.upcoming]
-    past = [r for r in rows if not r.upcoming]
-    return upcoming + past[::-1]
 
 
 def signup_url(settings: Settings, event: Event) -> str:

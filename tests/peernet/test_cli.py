@@ -54,6 +54,7 @@ def test_migrate_create_event_and_demo_data_from_the_command_line(
     twice = run("create-event", *BREDA, env=sqlite_env)
     assert twice.returncode == 2
     assert "already exists" in twice.stderr
+    assert inspect_db("nobody@example.org", "x", sqlite_env)[1:] == ["cli event.create event:1"]
     demo = run("demo-data", env=sqlite_env)
     assert demo.returncode == 0, demo.stderr
     assert "320 attendees created" in demo.stdout

@@ -304,6 +304,8 @@ async def test_the_list_counts_each_events_sign_ups_and_confirmations(
     assert later.id not in stored
     assert page.text.index("Komend") < page.text.index("Winterdag")
     assert page.text.index("Lentedag") < page.text.index("Geweest") < page.text.index("Najaarsdag")
+    one = await coordinator_client.get("/coordinator/events/voorjaar")
+    assert "3 aanmeldingen, 1 bevestigd" in one.text
 
 
 async def a_signup(attendee_id: int, event_id: int, n: int, *, confirmed: bool) -> None:
