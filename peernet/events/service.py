@@ -188,7 +188,8 @@ async def create_event(
     """Create an event; without ``slug`` one is made from the title and date (``-2``, ``-3``
     … when taken). The slug never changes afterwards: printed QR codes point at it."""
     errors: dict[str, str] = {}
-    if slug is not None and not SLUG.match(slug):
+    # "new" is the address of the new-event form, not an event.
+    if slug is not None and (not SLUG.match(slug) or slug == "new"):
         errors["slug"] = "invalid_slug"
     try:
         details = check_details(

@@ -85,6 +85,7 @@ _OK = ["--slug", "ok", "--title", "T", "--date", "2026-12-03", "--place", "P"]
     ("args", "message"),
     [
         (["--slug", "Bad Slug!", *_OK[2:], "--region", "limburg"], "--slug: Use 1 to 64"),
+        (["--slug", "new", *_OK[2:], "--region", "limburg"], "--slug: Use 1 to 64"),
         (["--slug", "ok", "--title", "T", "--date", "3 december", "--place", "P"], "--date"),
         (_OK, "--region: Please fill in this field."),
         ([*_OK, "--region", "atlantis"], "--region: Choose one of the options."),
