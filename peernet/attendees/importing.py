@@ -112,21 +112,14 @@ def template_csv(locale: str) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";" if locale == "nl" else ",", lineterminator="\r\n")
     writer.writerow(TEMPLATE_HEADERS.get(locale, COLUMNS))
+    taxonomy = get_taxonomy()
     writer.writerow(
         [
             "Anouk de Vries",
             "anouk@example.org",
             "Gemeente Utrecht",
-            "Beleidsadviseur",
-            "Midden-Nederland",
-        ]
-        if locale == "nl"
-        else [
-            "Anouk de Vries",
-            "anouk@example.org",
-            "City of Utrecht",
-            "Policy officer",
-            "Midden-Nederland",
+            taxonomy.roles["municipal_policy_officer"].label(locale),
+            taxonomy.regions["midden_nederland"].label(locale),
         ]
     )
     return buffer.getvalue()
@@ -190,9 +183,12 @@ def _check_line(values: dict[str, str], roles: dict[str, str], units: dict[str, 
         for error in exc.errors():
             column = str(error["loc"][0]) if error["loc"] else "name"
             kind = error["type"]
-            code = {"string_too_short": "required", "string_too_long": "too_long"}.get(
-                kind, kind if kind == "invalid_characters" else "invalid"
-            )
+            code = {
+                "string_too_short": "required",
+                "too_short": "required",
+                "string_too_long": "too_long",
+                "too_long": "too_long",
+            }.get(kind, kind if kind == "invalid_characters" else "invalid")
             errors.setdefault(column, code)
         checked = None
     email = ""
