@@ -34,6 +34,7 @@ from peernet.taxonomy.service import get_taxonomy
 INVITATION_VALID_FOR = timedelta(days=30)
 MAX_BYTES = 2_000_000
 MAX_LINES = 10_000
+CHUNK = 200  # good lines stored per transaction
 COLUMNS = ("name", "email", "organisation", "role", "unit")
 # Headers as people type them, in Dutch or English, lower-cased without spaces or dashes.
 _HEADERS = {
@@ -265,56 +266,70 @@ def invitation_context(settings: Settings, name: str, event: Event, token: str) 
     }
 
 
-async def _invite(settings: Settings, event: Event, details: dict[str, str], locale: str) -> bool:
-    """Store one person as a pending attendee with an invitation, and queue its email, in one
-    transaction. False when the address is already known (also when a concurrent import of
-    the same person won the insert)."""
+async def _store_invitation(
+    settings: Settings, event: Event, details: dict[str, str], locale: str
+) -> None:
+    """One person as a pending attendee with an invitation and its email. Call inside a
+    transaction; an address already stored raises :class:`IntegrityError`."""
     now = clock.now()
     token = secrets.token_urlsafe(32)
     address = normalize_email(details["email"])
+    attendee = await Attendee.create(
+        name=details["name"],
+        email=details["email"],
+        organisation=details["organisation"],
+        role=details["role"],
+        region=details["region"],
+        email_normalized=address,
+        expertise=[],
+        gaps=[],
+        languages=[locale],
+        meeting_preference="either",
+        locale=locale,
+        status=AttendeeStatus.PENDING,
+        created_at=now,
+        updated_at=now,
+    )
+    await Signup.create(
+        attendee=attendee,
+        event_id=event.id,
+        details=details,
+        channel="import",
+        kind="invitation",
+        consent_version=CONSENT_VERSION,
+        locale=locale,
+        token_hash=hash_token(token),
+        created_at=now,
+        expires_at=now + INVITATION_VALID_FOR,
+    )
+    await enqueue(
+        settings,
+        key=f"invitation:{event.id}:{address}",
+        kind="invitation",
+        locale=locale,
+        recipient=Address(name=details["name"], email=details["email"]),
+        context=invitation_context(settings, details["name"], event, token),
+        unsubscribe_url=subscription_url(settings, "unsubscribe", attendee.id),
+    )
+
+
+async def _invite(settings: Settings, event: Event, chunk: list[LineReport], locale: str) -> None:
+    """Invite a chunk of good lines in one transaction (fast); if any address turns out
+    to be stored meanwhile (a concurrent import), the chunk is rolled back and each line
+    goes again in its own transaction, the known ones marked ``known``."""
     try:
         async with in_transaction():
-            attendee = await Attendee.create(
-                name=details["name"],
-                email=details["email"],
-                organisation=details["organisation"],
-                role=details["role"],
-                region=details["region"],
-                email_normalized=address,
-                expertise=[],
-                gaps=[],
-                languages=[locale],
-                meeting_preference="either",
-                locale=locale,
-                status=AttendeeStatus.PENDING,
-                created_at=now,
-                updated_at=now,
-            )
-            signup = await Signup.create(
-                attendee=attendee,
-                event_id=event.id,
-                details=details,
-                channel="import",
-                kind="invitation",
-                consent_version=CONSENT_VERSION,
-                locale=locale,
-                token_hash=hash_token(token),
-                created_at=now,
-                expires_at=now + INVITATION_VALID_FOR,
-            )
-            await enqueue(
-                settings,
-                key=f"invitation:{event.id}:{address}",
-                kind="invitation",
-                locale=locale,
-                recipient=Address(name=details["name"], email=details["email"]),
-                context=invitation_context(settings, details["name"], event, token),
-                unsubscribe_url=subscription_url(settings, "unsubscribe", attendee.id),
-            )
-            del signup
+            for report in chunk:
+                await _store_invitation(settings, event, report.details, locale)
+        return
     except IntegrityError:
-        return False
-    return True
+        pass
+    for report in chunk:
+        try:
+            async with in_transaction():
+                await _store_invitation(settings, event, report.details, locale)
+        except IntegrityError:
+            report.outcome = "known"
 
 
 async def import_registrations(
@@ -329,16 +344,11 @@ async def import_registrations(
     """Check the file again (the database may have changed since the preview), invite the
     good lines, and record the batch with its report and in the audit log."""
     preview = await preview_import(content)
-    stored = 0
-    already = preview.known
-    for report in preview.lines:
-        if report.outcome != "good":
-            continue
-        if await _invite(settings, event, report.details, locale):
-            stored += 1
-        else:
-            report.outcome = "known"
-            already += 1
+    good = [r for r in preview.lines if r.outcome == "good"]
+    for start in range(0, len(good), CHUNK):
+        await _invite(settings, event, good[start : start + CHUNK], locale)
+    stored = sum(1 for r in preview.lines if r.outcome == "good")
+    already = sum(1 for r in preview.lines if r.outcome == "known")
     refused = [
         {"line": r.line, "errors": r.errors} for r in preview.lines if r.outcome == "refused"
     ]
