@@ -17,7 +17,7 @@ from peernet.audit.models import AuditEntry
 from peernet.errors import FieldErrors
 from peernet.feedback.models import MatchFeedback, MeetingAnswer
 from peernet.outbox.models import OutboxMessage
-from peernet.rounds.models import KeepApart, Match, RoundExclusion
+from peernet.rounds.models import KeepApart, Match, MatchMember, RoundExclusion
 from peernet.rounds.planning import propose_round
 from peernet.settings import Settings
 from tests.peernet.conftest import Clock
@@ -265,3 +265,18 @@ async def test_an_unknown_action_or_missing_csrf_changes_nothing(
     assert (await post_form(coordinator_client, url, f"{url}/delete", {})).status_code == 404
     assert (await coordinator_client.post(f"{url}/exclude", data={})).status_code == 403
     assert not await AuditEntry.exists()
+
+
+async def test_exclusions_raced_store_one_and_leave_a_consistent_draft(
+    empty_db: None, settings: Settings
+) -> None:
+    anouk, ruud = await a_pair()
+    await an_attendee("Bram Smit", role="youth_worker", expertise=["conversation_skills"])
+    rnd, _ = await propose_round(settings, "2026-12")
+    await asyncio.gather(
+        *(actions.exclude_from_draft(settings, anouk.id, coordinator=None) for _ in range(3))
+    )
+    assert await RoundExclusion.filter(round_id=rnd.id).count() == 1
+    members = await MatchMember.filter(match__round_id=rnd.id).values_list("attendee_id", flat=True)
+    assert anouk.id not in members
+    assert ruud.id in members
