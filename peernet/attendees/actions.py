@@ -15,6 +15,7 @@ from tortoise.transactions import in_transaction
 from notifications import Address
 from peernet import clock
 from peernet.attendees.directory import current_draft, get_attendee
+from peernet.attendees.importing import INVITATION_VALID_FOR, invitation_context
 from peernet.attendees.models import Attendee, Signup
 from peernet.attendees.service import CONFIRMATION_VALID_FOR, confirm_url, hash_token
 from peernet.audit.service import record
@@ -30,6 +31,10 @@ from peernet.settings import Settings
 
 # A second resend within this time sends nothing: a double click is not two emails.
 RESEND_QUIET = timedelta(minutes=15)
+
+
+def _valid_for(kind: str) -> timedelta:
+    return INVITATION_VALID_FOR if kind == "invitation" else CONFIRMATION_VALID_FOR
 
 
 class NoDraftRound(Conflict):
@@ -122,13 +127,11 @@ async def resend_confirmation(
             id=signup.id, token_hash=signup.token_hash, confirmed_at__isnull=True
         ).update(
             token_hash=hash_token(token),
-            expires_at=max(signup.expires_at, now + CONFIRMATION_VALID_FOR),
+            expires_at=max(signup.expires_at, now + _valid_for(signup.kind)),
         )
         if not claimed:
             return False
         if signup.kind == "invitation":
-            from peernet.attendees.importing import invitation_context
-
             kind, context = "invitation", invitation_context(settings, name, event, token)
         else:
             kind = "confirmation"

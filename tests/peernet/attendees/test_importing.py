@@ -280,3 +280,23 @@ async def test_the_invitation_page_needs_consent_and_only_then_are_they_matched(
 async def test_a_confirmation_link_is_not_an_invitation(client: httpx.AsyncClient) -> None:
     assert (await client.get("/invite/" + "a" * 43)).status_code == 404
     assert (await client.get("/invite/short")).status_code == 404
+
+
+async def test_a_coordinator_resends_an_invitation_with_a_fresh_link(
+    coordinator_client: httpx.AsyncClient, settings: Settings
+) -> None:
+    event = await an_event()
+    await import_registrations(settings, event, REGISTRATIONS)
+    sanne = await Attendee.get(email_normalized="sanne@example.org")
+    url = f"/coordinator/attendees/{sanne.id}"
+    page = await coordinator_client.get(url)
+    assert "Deze uitnodiging wacht op bevestiging" in page.text
+    answer = await coordinator_client.post(f"{url}/resend", data={"csrf_token": csrf_token(page)})
+    assert answer.headers["location"] == f"{url}?done=resend"
+    first, second = await OutboxMessage.filter(
+        kind="invitation", recipient_email="sanne@example.org"
+    ).order_by("id")
+    old, new = INVITE_LINK.search(first.text), INVITE_LINK.search(second.text)
+    assert old and new and old.group(1) != new.group(1)
+    assert (await coordinator_client.get(f"/invite/{old.group(1)}")).status_code == 404
+    assert (await coordinator_client.get(f"/invite/{new.group(1)}")).status_code == 200
