@@ -38,6 +38,10 @@ The context each kind receives
     suggestions: list[str] (what would help, ending with their priority next month,
     already localised); pause_url, unsubscribe_url
 
+``invitation``
+    name, event_title, invite_url, expires_days (int): a coordinator imported them from
+    the event's registration list; they join (and consent) through the link, or ignore it
+
 Mappings may be dicts or objects with those attributes (Jinja looks up both).
 """
 
@@ -59,6 +63,7 @@ KINDS = (
     "dead_letter_digest",
     "round_ready",
     "unmatched",
+    "invitation",
 )
 LOCALES = ("nl", "en")
 

@@ -15,9 +15,11 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from peernet import db
+from peernet.attendees import coordinator_pages as attendee_pages
 from peernet.attendees import endpoints as signup_api
+from peernet.attendees import export_endpoints as attendees_api
+from peernet.attendees import invite_pages, subscription_pages
 from peernet.attendees import pages as signup_pages
-from peernet.attendees import subscription_pages
 from peernet.audit import pages as audit_pages
 from peernet.coordinators import pages as coordinator_pages
 from peernet.errors import FieldErrors, PeernetError
@@ -175,6 +177,29 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         Route("/coordinator/events/{slug}/print", event_pages.print_page, methods=["GET"]),
         Route("/coordinator/events/{slug}/qr.svg", event_pages.qr_svg, methods=["GET"]),
         Route("/coordinator/events/{slug}/qr.png", event_pages.qr_png, methods=["GET"]),
+        # Coordinators' attendees: directory, a person's page, CSV import and exports.
+        Route("/invite/{token}", invite_pages.invite_form, methods=["GET"], name="invite"),
+        Route("/invite/{token}", invite_pages.invite_submit, methods=["POST"]),
+        Route("/coordinator/attendees", attendee_pages.index, methods=["GET"]),
+        Route("/coordinator/attendees.csv", attendee_pages.export_csv, methods=["GET"]),
+        Route("/coordinator/attendees/{attendee_id:int}", attendee_pages.show, methods=["GET"]),
+        Route(
+            "/coordinator/attendees/{attendee_id:int}/{action:str}",
+            attendee_pages.act,
+            methods=["POST"],
+        ),
+        Route("/coordinator/events/{slug}/import", attendee_pages.import_form, methods=["GET"]),
+        Route("/coordinator/events/{slug}/import", attendee_pages.import_submit, methods=["POST"]),
+        Route(
+            "/coordinator/events/{slug}/import/template.csv",
+            attendee_pages.import_template,
+            methods=["GET"],
+        ),
+        Route(
+            "/coordinator/rounds/{round_id:int}/groups.csv",
+            attendee_pages.groups_csv,
+            methods=["GET"],
+        ),
         Mount(
             "/api/v1",
             routes=[
@@ -210,6 +235,9 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
                 ),
                 Route("/rounds/{round_id:int}/preset", rounds_api.preset, methods=["PUT"]),
                 Route("/rounds/{round_id:int}/publish", rounds_api.publish, methods=["POST"]),
+                # Exports (bearer token).
+                Route("/attendees", attendees_api.attendees, methods=["GET"]),
+                Route("/rounds/{round_id:int}/groups", attendees_api.groups, methods=["GET"]),
             ],
         ),
         Mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static"),

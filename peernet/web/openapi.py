@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from peernet.attendees.export_endpoints import AttendeeListOut, GroupsOut
 from peernet.attendees.schemas import SignupIn
 from peernet.rounds.schemas import (
     PairIn,
@@ -66,6 +67,8 @@ class Taxonomy(BaseModel):
 
 
 _MODELS: list[type[BaseModel]] = [
+    AttendeeListOut,
+    GroupsOut,
     SignupIn,
     SignupAccepted,
     ErrorBody,
@@ -186,6 +189,32 @@ def _rounds_paths() -> dict[str, Any]:
     }
 
 
+def _export_paths() -> dict[str, Any]:
+    filters = [
+        {"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
+        for name in ("q", "status", "discipline", "region", "event")
+    ]
+    attendees = _coordinator_op(
+        "Every attendee the filters find, without notes (recorded in the audit log)",
+        ok=AttendeeListOut,
+        params=(),
+        conflict=None,
+    )
+    attendees["parameters"] = [*filters, _LANG]
+    attendees["responses"]["422"] = _json(ValidationErrorBody, "Invalid filters, each named")
+    attendees["responses"]["200"]["description"] = "The attendees"
+    groups = _coordinator_op(
+        "A round's groups with their members (recorded in the audit log)",
+        ok=GroupsOut,
+        conflict=None,
+    )
+    groups["responses"]["200"]["description"] = "The round's groups"
+    return {
+        "/api/v1/attendees": {"get": attendees},
+        "/api/v1/rounds/{round_id}/groups": {"get": groups},
+    }
+
+
 @cache
 def build_document() -> dict[str, Any]:
     schemas: dict[str, Any] = {}
@@ -198,6 +227,7 @@ def build_document() -> dict[str, Any]:
         "info": {"title": "peernet", "version": "1"},
         "paths": {
             **_rounds_paths(),
+            **_export_paths(),
             "/api/v1/events/{slug}/signups": {
                 "post": {
                     "summary": "Sign up for the peer network through an event",

@@ -23,6 +23,13 @@ def context_for(kind: str) -> dict[str, Any]:
             "confirm_url": f"{BASE}/confirm/abc123",
             "expires_days": 7,
         }
+    if kind == "invitation":
+        return {
+            "name": "Ümit Çelik",
+            "event_title": "Omgaan met Extreme Idealen – Rotterdam",
+            "invite_url": f"{BASE}/invite/abc123",
+            "expires_days": 30,
+        }
     if kind == "introduction":
         return {
             "recipient": {

@@ -197,3 +197,55 @@ async def _groups(round_id: int) -> list[set[int]]:
     for member in await MatchMember.filter(match__round_id=round_id):
         out.setdefault(member.match_id, set()).add(member.attendee_id)
     return list(out.values())
+
+
+async def test_a_coordinator_imports_a_registration_list_on_a_phone(
+    live_server: str, tmp_path: object
+) -> None:
+    from pathlib import Path
+
+    from playwright.async_api import async_playwright
+
+    from peernet.attendees.models import ImportBatch
+
+    assert isinstance(tmp_path, Path)
+    carla = await a_coordinator()
+    await an_event()
+    registrations = tmp_path / "aanmeldingen.csv"
+    registrations.write_bytes(
+        "\ufeffNaam;E-mailadres;Organisatie;Rol;Eenheid\r\n"
+        "Sanne Bakker;sanne@example.org;Gemeente Utrecht;Jongerenwerker;Midden-Nederland\r\n"
+        "Kees Jansen;kees-at-example.org;ROC;Wijkagent;Rotterdam\r\n".encode()
+    )
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = await browser.new_page(viewport={"width": 390, "height": 844})
+            await page.goto(f"{live_server}/coordinator/events/omei-utrecht/import")
+            await page.get_by_label("E-mailadres").fill(carla.email)
+            await page.get_by_label("Wachtwoord").fill(COORDINATOR_PASSWORD)
+            await page.get_by_role("button", name="Inloggen").click()
+            await page.wait_for_load_state()
+            assert page.url.endswith("/coordinator/events/omei-utrecht/import")
+
+            await page.get_by_label("Bestand").set_input_files(str(registrations))
+            await page.get_by_role("button", name="Controleren").click()
+            await page.wait_for_load_state()
+            assert "kolom e-mailadres: is geen geldig e-mailadres" in await page.content()
+            assert not await Attendee.exists()
+            await page.get_by_role("button", name="1 uitnodigingen opslaan en versturen").click()
+            await page.wait_for_load_state()
+            assert "2 regels: 1 uitgenodigd, 0 al bekend, 1 geweigerd." in await page.content()
+            assert (await ImportBatch.get()).stored == 1
+            assert await OutboxMessage.filter(kind="invitation").count() == 1
+
+            for path in (
+                "/coordinator/attendees",
+                f"/coordinator/attendees/{(await Attendee.get()).id}",
+            ):
+                await page.goto(f"{live_server}{path}")
+                width = await page.evaluate("document.documentElement.scrollWidth")
+                assert width <= 390, f"{path} is {width} px wide on a phone"
+            assert "Sanne Bakker" in await page.content()
+        finally:
+            await browser.close()

@@ -80,6 +80,7 @@ async def test_a_coordinator_creates_an_event_and_finds_it_in_the_list(
     page = await client.get(made.headers["location"])
     assert "De bijeenkomst is aangemaakt." in page.text
     assert f"https://peernet.test/join/{SLUG}" in page.text
+    assert f'href="/coordinator/events/{SLUG}/import"' in page.text
     listing = await client.get("/coordinator/events")
     assert "3 december 2026" in listing.text
     assert "Zeeland-West-Brabant" in listing.text

@@ -37,6 +37,9 @@ PUBLIC = {
     ("POST", "/api/v1/events/{slug}/signups"),
     ("GET", "/coordinator/login"),
     ("POST", "/coordinator/login"),
+    # An imported person's invitation: the emailed token is the credential.
+    ("GET", "/invite/{token}"),
+    ("POST", "/invite/{token}"),
 }
 PUBLIC_MOUNTS = {"/static"}
 _PARAM = re.compile(r"{([^}:]+)(?::([^}]+))?}")
@@ -134,6 +137,16 @@ async def test_the_walk_reaches_the_coordinator_routes(settings: Settings) -> No
         ("GET", "/coordinator/events/{slug}/print"),
         ("GET", "/coordinator/events/{slug}/qr.svg"),
         ("GET", "/coordinator/events/{slug}/qr.png"),
+        ("GET", "/coordinator/attendees"),
+        ("GET", "/coordinator/attendees.csv"),
+        ("GET", "/coordinator/attendees/{attendee_id:int}"),
+        ("POST", "/coordinator/attendees/{attendee_id:int}/{action:str}"),
+        ("GET", "/coordinator/events/{slug}/import"),
+        ("POST", "/coordinator/events/{slug}/import"),
+        ("GET", "/coordinator/events/{slug}/import/template.csv"),
+        ("GET", "/coordinator/rounds/{round_id:int}/groups.csv"),
+        ("GET", "/api/v1/attendees"),
+        ("GET", "/api/v1/rounds/{round_id:int}/groups"),
     } <= walked
     # The allowlist names only routes that exist: a stale entry would silently open a
     # route added later under that name.
