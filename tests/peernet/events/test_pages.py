@@ -249,6 +249,9 @@ async def test_closing_refuses_sign_ups_by_page_and_api_and_reopening_allows_the
     assert reopened.headers["location"] == f"{url}?done=reopened"
     await post_form(client, url, f"{url}/reopen", {})
     assert [a for a, _ in await actions()] == ["event.create", "event.close", "event.reopen"]
+    log = await client.get("/coordinator/audit?lang=nl")
+    for label in ("Bijeenkomst aangemaakt", "Aanmelden voor bijeenkomst gesloten", "heropend"):
+        assert label in log.text
     assert (await client.get(f"/join/{SLUG}")).status_code == 200
     api = await client.post(f"/api/v1/events/{SLUG}/signups", json=signup_data())
     assert api.status_code == 202
