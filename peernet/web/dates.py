@@ -43,3 +43,9 @@ def number(value: float, locale: str) -> str:
 def percent(share: float, locale: str) -> str:
     """0.857 -> "86%"; Babel places the sign the local way."""
     return format_percent(share, locale=_cldr(locale))
+
+
+def short_month(period: str, locale: str) -> str:
+    """ "2026-11" -> "nov 2026" (nl) or "Nov 2026" (en), for a chart's axis and a table."""
+    year, month = (int(part) for part in period.split("-"))
+    return format_date(date(year, month, 1), "LLL y", locale=_cldr(locale)).replace(".", "")
