@@ -82,11 +82,24 @@ def _local(tag: str) -> str:
 
 
 def _finish(root: ET.Element, title: str, description: str, key: str) -> Picture:
-    """Strip pygal's script and tooltip data, then name the picture for screen readers."""
+    """Strip pygal's script and tooltip data, then name the picture for screen readers.
+
+    A bar or dot keeps its value as an SVG <title> ("Rotterdam: 29"), which browsers show
+    on hover without any script.
+    """
     for parent in list(root.iter()):
+        tooltip: dict[str, str] = {}
         for child in list(parent):
-            if _local(child.tag) in ("script", "desc", "title") or not isinstance(child.tag, str):
+            name = _local(child.tag) if isinstance(child.tag, str) else ""
+            if name == "desc":
+                tooltip[child.get("class", "")] = child.text or ""
+            if name in ("script", "desc", "title", ""):
                 parent.remove(child)
+        if "value" in tooltip:
+            label = tooltip.get("x_label")
+            hint = ET.Element(f"{{{SVG}}}title")
+            hint.text = f"{label}: {tooltip['value']}" if label else tooltip["value"]
+            parent.insert(0, hint)
     title_id, desc_id = f"{key}-title", f"{key}-desc"
     root.set("role", "img")
     root.set("aria-labelledby", f"{title_id} {desc_id}")
