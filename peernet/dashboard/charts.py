@@ -37,6 +37,9 @@ class Picture:
     svg: str  # a complete <svg> element, to be placed in the page as it is
     title: str
     description: str
+    # (name, colour) of each series: the page writes the legend beside the picture, where
+    # it wraps on a phone instead of being cut off or overlapping.
+    legend: tuple[tuple[str, str], ...] = ()
 
 
 def _style(colors: Sequence[str]) -> Style:
@@ -66,9 +69,7 @@ def _config(colors: Sequence[str], height: int, **options: Any) -> dict[str, Any
         "height": height,
         "js": [],
         "disable_xml_declaration": True,
-        "legend_at_bottom": True,
-        "legend_at_bottom_columns": 2,
-        "truncate_legend": -1,
+        "show_legend": False,
         "print_values": True,
         "show_y_guides": False,
         "margin": 8,
@@ -81,7 +82,13 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-def _finish(root: ET.Element, title: str, description: str, key: str) -> Picture:
+def _finish(
+    root: ET.Element,
+    title: str,
+    description: str,
+    key: str,
+    series: Sequence[tuple[str, str, object]] = (),
+) -> Picture:
     """Strip pygal's script and tooltip data, then name the picture for screen readers.
 
     A bar or dot keeps its value as an SVG <title> ("Rotterdam: 29"), which browsers show
@@ -110,14 +117,21 @@ def _finish(root: ET.Element, title: str, description: str, key: str) -> Picture
     heading.text = title
     root.insert(0, desc)
     root.insert(0, heading)
-    return Picture(ET.tostring(root, encoding="unicode"), title, description)
+    legend = tuple((name, colour) for name, colour, _ in series)
+    return Picture(ET.tostring(root, encoding="unicode"), title, description, legend)
 
 
-def _pygal(chart: Any, title: str, description: str, key: str) -> Picture:
+def _pygal(
+    chart: Any,
+    title: str,
+    description: str,
+    key: str,
+    series: Sequence[tuple[str, str, object]],
+) -> Picture:
     # render() rather than render_tree(): the tree pygal builds may be lxml's, the text is not.
     text = chart.render(is_unicode=True)
     # pygal's own output from our numbers and labels, not outside input.
-    return _finish(ET.fromstring(text), title, description, key)  # noqa: S314
+    return _finish(ET.fromstring(text), title, description, key, series)  # noqa: S314
 
 
 def stacked_bars(
@@ -143,7 +157,7 @@ def stacked_bars(
     chart.x_labels = list(reversed(labels))
     for name, _, values in series:
         chart.add(name, [v or None for v in reversed(values)])
-    return _pygal(chart, title, description, key)
+    return _pygal(chart, title, description, key, series)
 
 
 def paired_bars(
@@ -158,27 +172,21 @@ def paired_bars(
     in full above its bars: long theme names need the whole width on a phone, which an axis
     beside the bars (pygal's horizontal bar chart) cannot give them."""
     left, label_height, bar, gap = 4, 22, 16, 14
-    legend = 34
     block = label_height + len(series) * (bar + 3) + gap
-    height = legend + len(labels) * block
+    height = len(labels) * block
     room = WIDTH - left - 48  # the longest bar leaves room for its number
     highest = max([v for _, _, values in series for v in values] + [1])
     root = ET.Element(f"{{{SVG}}}svg", {"viewBox": f"0 0 {WIDTH} {height}", "class": "bars"})
     group = _el(root, "g", font_family=FONT, font_size=15, fill="#1b1f24")
-    x = left
-    for name, colour, _ in series:
-        _el(group, "rect", x=x, y=8, width=14, height=14, fill=colour)
-        _el(group, "text", name, x=x + 20, y=20)
-        x += 40 + 9 * len(name)
     for i, label in enumerate(labels):
-        y = legend + i * block
+        y = i * block
         _el(group, "text", label, x=left, y=y + 15, font_weight="600")
         for k, (_, colour, values) in enumerate(series):
             top = y + label_height + k * (bar + 3)
             length = room * values[i] / highest
             _el(group, "rect", x=left, y=top, width=f"{length:.1f}", height=bar, fill=colour)
             _el(group, "text", formatter(values[i]), x=f"{left + length + 6:.1f}", y=top + bar - 3)
-    return _finish(root, title, description, key)
+    return _finish(root, title, description, key, series)
 
 
 def growth_bars(
@@ -205,7 +213,7 @@ def growth_bars(
     chart.x_labels = list(months)
     chart.add(names[0], list(before))
     chart.add(names[1], list(new))
-    return _pygal(chart, title, description, key)
+    return _pygal(chart, title, description, key, [(names[0], PAUSED, ()), (names[1], ACTIVE, ())])
 
 
 def over_rounds(
@@ -224,10 +232,12 @@ def over_rounds(
     options: dict[str, Any] = {
         "show_y_guides": True,
         "dots_size": 5,
-        "legend_at_bottom_columns": 1,
         "value_formatter": formatter,
         "include_x_axis": True,
         "print_values_position": "top",
+        # Room for the last round's label and value, which a line puts on the right edge.
+        "margin_right": 44,
+        "margin_top": 24,
     }
     if range_ is not None:
         options["range"] = range_
@@ -242,7 +252,7 @@ def over_rounds(
     chart.x_labels = list(labels)
     for name, _, values in series:
         chart.add(name, list(values))
-    return _pygal(chart, title, description, key)
+    return _pygal(chart, title, description, key, series)
 
 
 def _el(parent: ET.Element, tag: str, text: str | None = None, **attrs: object) -> ET.Element:

@@ -104,6 +104,10 @@ async def test_the_dashboard_in_dutch(
     assert re.search(r"november 2026</a></th>\s*<td>2</td>\s*<td>50%</td>\s*<td>3</td>", text)
     assert re.search(r"oktober 2026</a></th>\s*<td>2</td>\s*<td>100%</td>\s*<td>4,5</td>", text)
     assert '<a href="/coordinator/results">Alle resultaten van het netwerk</a>' in text
+    assert (
+        '<li><span class="swatch" style="background: #b35c00"></span>Nog niet bevestigd</li>'
+        in text
+    )
 
 
 async def test_the_dashboard_in_english(
