@@ -11,12 +11,15 @@ from starlette.responses import Response
 from peernet.coordinators.auth import coordinator_page
 from peernet.dashboard import charts, service
 from peernet.i18n import translate
-from peernet.rounds.unmatched import period_label
 from peernet.taxonomy.service import Term, get_taxonomy
-from peernet.web.dates import number, percent, short_month
+from peernet.web.dates import month, number, percent
 from peernet.web.rendering import render_coordinator, request_locale, settings_of
 
 GROWTH_MONTHS = 18  # months in the growth picture; the table shows them all
+
+
+def _short(period: str, locale: str) -> str:
+    return month(period, locale, short=True)
 
 
 def _label(terms: dict[str, Any], key: str, locale: str) -> str:
@@ -36,8 +39,8 @@ def _formatters(locale: str) -> dict[str, Any]:
     return {
         "n": n,
         "pct": pct,
-        "month": lambda period: short_month(period, locale),
-        "period": lambda period: period_label(period, locale),
+        "month": lambda period: month(period, locale, short=True),
+        "period": lambda period: month(period, locale),
     }
 
 
@@ -92,7 +95,7 @@ def dashboard_pictures(figures: service.Dashboard, locale: str) -> dict[str, cha
             "growth",
             t("dashboard.growth.title"),
             t("dashboard.growth.desc", total=number(shown[-1].total, locale)),
-            [short_month(m.month, locale) for m in shown],
+            [_short(m.month, locale) for m in shown],
             [m.total - m.new for m in shown],
             [m.new for m in shown],
             (t("dashboard.growth.before"), t("dashboard.growth.new")),
@@ -103,7 +106,7 @@ def dashboard_pictures(figures: service.Dashboard, locale: str) -> dict[str, cha
         keys = grid.disciplines
         pictures["grid"] = charts.heat_grid(
             "grid",
-            t("dashboard.grid.title", period=period_label(grid.period, locale)),
+            t("dashboard.grid.title", period=month(grid.period, locale)),
             t(
                 "dashboard.grid.desc",
                 pairs=number(grid.total, locale),
@@ -138,7 +141,7 @@ def results_pictures(found: service.Results, locale: str) -> dict[str, charts.Pi
 
     pictures: dict[str, charts.Picture] = {}
     if found.rounds:
-        labels = [short_month(r.period, locale) for r in found.rounds]
+        labels = [_short(r.period, locale) for r in found.rounds]
         pictures["met"] = charts.over_rounds(
             "met",
             t("results.met.title"),
@@ -162,7 +165,7 @@ def results_pictures(found: service.Results, locale: str) -> dict[str, charts.Pi
             "network",
             t("results.network.title"),
             t("results.network.desc"),
-            [short_month(p.period, locale) for p in found.over_time],
+            [_short(p.period, locale) for p in found.over_time],
             [
                 (
                     t("results.network.across"),

@@ -19,6 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from tortoise.functions import Count
+from tortoise.queryset import QuerySet
 
 from peernet import clock
 from peernet.attendees.models import Attendee, AttendeeStatus, Signup
@@ -253,7 +254,7 @@ async def round_results(rounds: list[Round]) -> list[RoundResult]:
     return [results[i] for i in ids]
 
 
-def _published() -> Any:
+def _published() -> QuerySet[Round]:
     return Round.filter(status=RoundStatus.PUBLISHED)
 
 

@@ -45,7 +45,9 @@ def percent(share: float, locale: str) -> str:
     return format_percent(share, locale=_cldr(locale))
 
 
-def short_month(period: str, locale: str) -> str:
-    """ "2026-11" -> "nov 2026" (nl) or "Nov 2026" (en), for a chart's axis and a table."""
-    year, month = (int(part) for part in period.split("-"))
-    return format_date(date(year, month, 1), "LLL y", locale=_cldr(locale)).replace(".", "")
+def month(period: str, locale: str, *, short: bool = False) -> str:
+    """ "2026-11" -> "november 2026" (nl) or "November 2026" (en); short: "nov 2026" or
+    "Nov 2026", for a chart's axis."""
+    year, number = (int(part) for part in period.split("-"))
+    pattern = "LLL y" if short else "LLLL y"
+    return format_date(date(year, number, 1), pattern, locale=_cldr(locale)).replace(".", "")

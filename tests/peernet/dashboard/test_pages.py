@@ -87,6 +87,7 @@ async def test_the_dashboard_in_dutch(
     )
     assert "Polarisatie (ook in de klas)" in words(found["Vraag en aanbod per thema"])
     grid = found["Koppels per twee disciplines, november 2026"]
+    assert "De ronde van november 2026: 2 koppels, waarvan 2 over disciplines heen." in text
     cells = [(e.text or "").strip() for e in grid.iter(f"{{{SVG}}}text")]
     # Six disciplines: 21 cells, two of them with a pair across disciplines.
     assert sorted(c for c in cells if c.isdigit()) == ["0"] * 19 + ["1", "1"]
