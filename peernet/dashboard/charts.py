@@ -28,6 +28,9 @@ ET.register_namespace("xlink", "http://www.w3.org/1999/xlink")
 
 ACTIVE, PAUSED, PENDING = "#0b5cad", "#8fb3dc", "#b35c00"
 WANTING, KNOWING = "#b35c00", "#0b5cad"
+# Ratings 1 to 5: orange for the low ones, blue for the high ones (told apart without red
+# and green), a grey middle.
+RATING_COLOURS = ("#8a4500", "#e0a062", "#c4c9cf", "#7fa7d6", "#0b5cad")
 FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif'
 WIDTH = 480  # the drawing's own units; the page scales it to the column's width
 

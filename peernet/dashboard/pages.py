@@ -180,6 +180,22 @@ def results_pictures(found: service.Results, locale: str) -> dict[str, charts.Pi
             ],
             formatter=lambda v: number(v, locale),
         )
+        newest_first = list(reversed(found.rounds))
+        pictures["ratings"] = charts.stacked_bars(
+            "ratings",
+            t("results.ratings.title"),
+            t("results.ratings.desc"),
+            [month(r.period, locale) for r in newest_first],
+            [
+                (
+                    t("results.rating", rating=rating),
+                    colour,
+                    [r.ratings[rating] for r in newest_first],
+                )
+                for rating, colour in zip(service.RATINGS, charts.RATING_COLOURS, strict=True)
+            ],
+            lambda v: number(v, locale),
+        )
     return pictures
 
 

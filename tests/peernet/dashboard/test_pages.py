@@ -154,6 +154,7 @@ async def test_the_results_in_dutch_and_english(
         found["Aandeel koppels dat elkaar ontmoette"]
     )
     assert {"2", "3"} <= words(found["Verbindingen door ontmoetingen"])
+    assert {"oktober 2026: 1", "november 2026: 1"} <= words(found["Cijfers per koppelronde"])
     assert table_rows(page, "Per koppelronde") == [
         ["november 2026", "2", "50% (1)", "2", "3", "0", "0", "1", "0", "0", "0"],
         ["oktober 2026", "2", "100% (2)", "4", "4,5", "0", "0", "0", "1", "1", "1"],
