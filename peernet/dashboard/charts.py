@@ -1,9 +1,11 @@
-"""The dashboard's pictures as static SVG, drawn on the server: no script, no tooltips; a
+"""The dashboard's pictures as static SVG, drawn on the server and without script: a
 <title> and <desc> say what each shows, and the page puts the same numbers in a table.
 
-pygal draws the bar and line charts; the discipline grid is drawn by hand (pygal has no
-heat map). pygal's interactive extras (its inline configuration script, the tooltip data in
-<desc> elements) are taken out of the tree before it is written.
+pygal draws the bar and line charts; the discipline grid and the themes' bars are drawn by
+hand (pygal has no heat map, and its axis labels leave long theme names no room on a
+phone). pygal's interactive extras (its inline configuration script, the tooltip data in
+<desc> elements) are taken out of the tree before it is written; each value is kept as an
+SVG <title>, which browsers show on hover by themselves.
 """
 
 from __future__ import annotations
