@@ -1,4 +1,5 @@
-"""The coordinator's own pages: sign in, sign out, the start page and API tokens."""
+"""The coordinator's own pages: sign in, sign out and API tokens (the start page is the
+dashboard, :mod:`peernet.dashboard.pages`)."""
 
 from __future__ import annotations
 
@@ -132,12 +133,6 @@ async def logout(request: Request) -> Response:
     response = RedirectResponse(f"{LOGIN_PATH}?signed_out=1", status_code=303)
     end_session(response, settings)
     return response
-
-
-@coordinator_page
-async def home(request: Request) -> Response:
-    # The dashboard comes later; until then the rounds are where the work is.
-    return RedirectResponse("/coordinator/rounds", status_code=303)
 
 
 async def _tokens_page(

@@ -132,3 +132,8 @@ async def retry_message(
             details={"kind": message.kind, "previous_status": message.status.value},
         )
         return await OutboxMessage.get(id=message_id)
+
+
+async def undelivered_count() -> int:
+    """How many messages the undelivered page lists (for the coordinators' dashboard)."""
+    return await _undelivered().count()

@@ -22,6 +22,7 @@ from peernet.attendees import invite_pages, subscription_pages
 from peernet.attendees import pages as signup_pages
 from peernet.audit import pages as audit_pages
 from peernet.coordinators import pages as coordinator_pages
+from peernet.dashboard import pages as dashboard_pages
 from peernet.errors import FieldErrors, PeernetError
 from peernet.events import pages as event_pages
 from peernet.events.service import EventClosed
@@ -153,7 +154,8 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             name="coordinator_outbox_retry",
         ),
         # Coordinators: sign-in, sign-out, their API tokens and the audit log.
-        Route("/coordinator/", coordinator_pages.home, methods=["GET"], name="coordinator_home"),
+        Route("/coordinator/", dashboard_pages.dashboard, methods=["GET"], name="coordinator_home"),
+        Route("/coordinator/results", dashboard_pages.results, methods=["GET"], name="results"),
         Route("/coordinator/login", coordinator_pages.login_form, methods=["GET"], name="login"),
         Route("/coordinator/login", coordinator_pages.login_submit, methods=["POST"]),
         Route("/coordinator/logout", coordinator_pages.logout, methods=["POST"], name="logout"),

@@ -43,3 +43,11 @@ def number(value: float, locale: str) -> str:
 def percent(share: float, locale: str) -> str:
     """0.857 -> "86%"; Babel places the sign the local way."""
     return format_percent(share, locale=_cldr(locale))
+
+
+def month(period: str, locale: str, *, short: bool = False) -> str:
+    """ "2026-11" -> "november 2026" (nl) or "November 2026" (en); short: "nov 2026" or
+    "Nov 2026", for a chart's axis."""
+    year, number = (int(part) for part in period.split("-"))
+    pattern = "LLL y" if short else "LLLL y"
+    return format_date(date(year, number, 1), pattern, locale=_cldr(locale)).replace(".", "")

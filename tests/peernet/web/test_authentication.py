@@ -125,6 +125,7 @@ async def test_the_walk_reaches_the_coordinator_routes(settings: Settings) -> No
     walked = {(e.method, e.path) for e in endpoints(app.routes)}
     assert {
         ("GET", "/coordinator/"),
+        ("GET", "/coordinator/results"),
         ("POST", "/coordinator/logout"),
         ("GET", "/coordinator/audit"),
         ("POST", "/coordinator/tokens/{token_id:int}/revoke"),

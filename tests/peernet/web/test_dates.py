@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from peernet.web.dates import local_date, local_time, number, percent
+from peernet.web.dates import local_date, local_time, month, number, percent
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
@@ -22,3 +22,9 @@ def test_days_and_numbers_in_the_readers_language() -> None:
     assert local_date(date(2026, 12, 3), "en") == "3 December 2026"
     assert (number(1234.5, "nl"), number(1234.5, "en")) == ("1.234,5", "1,234.5")
     assert percent(0.857, "nl") == "86%"
+
+
+def test_months_in_the_readers_language() -> None:
+    assert (month("2026-11", "nl"), month("2026-11", "en")) == ("november 2026", "November 2026")
+    assert month("2026-03", "nl", short=True) == "mrt 2026"  # Babel's "mrt." without the dot
+    assert month("2026-10", "en", short=True) == "Oct 2026"
