@@ -9,7 +9,7 @@ import getpass
 import logging
 import sys
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import date, datetime
+from datetime import datetime
 
 from peernet import clock, db, logs
 from peernet.errors import FieldErrors, PeernetError
@@ -56,16 +56,31 @@ def _worker(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def _create_event(settings: Settings, args: argparse.Namespace) -> None:
-    from peernet.events.service import create_event
+    from peernet.events.service import check_details, create_event
 
-    try:
-        on = date.fromisoformat(args.date)
-    except ValueError:
-        raise PeernetError(f"--date: {args.date!r} is not a date like 2026-12-01") from None
+    details = check_details(
+        {
+            "title": args.title,
+            "date": args.date,
+            "place": args.place,
+            "organiser": args.organiser,
+            "region": args.region,
+            "signup_until": args.signup_until,
+        },
+        region_required=True,
+    )
 
     async def work() -> None:
         event = await create_event(
-            slug=args.slug, title=args.title, on=on, place=args.place, organiser=args.organiser
+            slug=args.slug,
+            title=details.title,
+            on=details.on,
+            place=details.place,
+            organiser=details.organiser,
+            region=details.region,
+            signup_until=details.signup_until,
+            region_required=True,
+            actor=_CLI,
         )
         print(f"event created: {settings.base_url}/join/{event.slug}")
 
@@ -263,6 +278,8 @@ def build_parser() -> argparse.ArgumentParser:
     event.add_argument("--date", required=True, help="YYYY-MM-DD")
     event.add_argument("--place", required=True)
     event.add_argument("--organiser", default="")
+    event.add_argument("--region", default="", help="police unit, a taxonomy region key")
+    event.add_argument("--signup-until", default="", help="last sign-up day, YYYY-MM-DD")
     event.set_defaults(run=_create_event)
     demo = commands.add_parser("demo-data", help="load the demo event and population")
     demo.add_argument("--size", type=int, default=320)
@@ -312,7 +329,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         for field, problem in exc.errors.items():
             # Services name a problem by its code; the interface text says it in words.
             text = catalog("en").get(f"error.{problem}", problem)
-            print(f"peernet: --{field}: {text}", file=sys.stderr)
+            flag = field.replace("_", "-")
+            print(f"peernet: --{flag}: {text}", file=sys.stderr)
         return 2
     except (SettingsError, PeernetError) as exc:
         print(f"peernet: {exc}", file=sys.stderr)

@@ -251,8 +251,10 @@ async def load_demo_data(size: int = 320) -> tuple[int, int]:
                 "date": date(2026, 11, 12),
                 "place": "Utrecht",
                 "organiser": "peernet demo",
+                "region": "midden_nederland",
                 "is_open": True,
                 "created_at": now,
+                "updated_at": now,
             },
         )
         people = demo_population(size)

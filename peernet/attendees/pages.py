@@ -34,8 +34,8 @@ def _form_input(form: FormData, locale: str) -> dict[str, Any]:
 async def _join_page(
     request: Request, values: dict[str, Any], errors: dict[str, str], status_code: int = 200
 ) -> Response:
-    event = await get_open_event(request.path_params["slug"])
     settings = settings_of(request)
+    event = await get_open_event(settings, request.path_params["slug"])
     cookie, token = csrf.issue_token(request, settings)
     response = render(
         request,
@@ -52,8 +52,8 @@ async def join_form(request: Request) -> Response:
 
 
 async def join_submit(request: Request) -> Response:
-    await get_open_event(request.path_params["slug"])
     settings = settings_of(request)
+    await get_open_event(settings, request.path_params["slug"])
     form = await request.form()
     csrf.check_token(request, form.get(csrf.FIELD), settings)
     values = _form_input(form, request_locale(request))

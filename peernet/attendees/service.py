@@ -66,7 +66,7 @@ def confirm_url(settings: Settings, token: str) -> str:
 async def sign_up(
     settings: Settings, event_slug: str, data: SignupIn, *, channel: str
 ) -> SignupReceipt:
-    event = await get_open_event(event_slug)
+    event = await get_open_event(settings, event_slug)
     try:
         return await _store_signup(settings, event.id, event.title, data, channel=channel)
     except IntegrityError:

@@ -24,6 +24,7 @@ from peernet.audit import pages as audit_pages
 from peernet.coordinators import pages as coordinator_pages
 from peernet.dashboard import pages as dashboard_pages
 from peernet.errors import FieldErrors, PeernetError
+from peernet.events import pages as event_pages
 from peernet.events.service import EventClosed
 from peernet.feedback import pages as feedback_pages
 from peernet.outbox import pages as outbox_pages
@@ -74,9 +75,7 @@ async def peernet_error(request: Request, exc: Exception) -> Response:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
         return JSONResponse(body, status_code=exc.status_code, headers=headers)
     if isinstance(exc, EventClosed):
-        return message_page(
-            request, "closed.title", "closed.body", exc.status_code, event=exc.event.title
-        )
+        return event_pages.closed_page(request, exc)
     title, text = _PAGES_FOR_ERRORS.get(exc.code, ("servererror.title", "servererror.body"))
     return message_page(request, title, text, exc.status_code)
 
@@ -169,6 +168,17 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             name="revoke_token",
         ),
         Route("/coordinator/audit", audit_pages.audit_log, methods=["GET"], name="audit"),
+        # Coordinators' events: list, create, edit, close/reopen, print with QR code.
+        Route("/coordinator/events", event_pages.index, methods=["GET"]),
+        Route("/coordinator/events/new", event_pages.new_form, methods=["GET"]),
+        Route("/coordinator/events/new", event_pages.create, methods=["POST"]),
+        Route("/coordinator/events/{slug}", event_pages.show, methods=["GET"]),
+        Route("/coordinator/events/{slug}", event_pages.save, methods=["POST"]),
+        Route("/coordinator/events/{slug}/close", event_pages.close, methods=["POST"]),
+        Route("/coordinator/events/{slug}/reopen", event_pages.reopen, methods=["POST"]),
+        Route("/coordinator/events/{slug}/print", event_pages.print_page, methods=["GET"]),
+        Route("/coordinator/events/{slug}/qr.svg", event_pages.qr_svg, methods=["GET"]),
+        Route("/coordinator/events/{slug}/qr.png", event_pages.qr_png, methods=["GET"]),
         # Coordinators' attendees: directory, a person's page, CSV import and exports.
         Route("/invite/{token}", invite_pages.invite_form, methods=["GET"], name="invite"),
         Route("/invite/{token}", invite_pages.invite_submit, methods=["POST"]),

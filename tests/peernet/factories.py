@@ -98,3 +98,17 @@ async def a_coordinator(
     email: str = "carla@example.org", name: str = "Carla Coördinator"
 ) -> Coordinator:
     return await create_coordinator(email, COORDINATOR_PASSWORD, name=name)
+
+
+async def an_event_in(region: str, slug: str = "omei-utrecht", **fields: Any) -> Event:
+    """An event with a police unit and, optionally, a last sign-up day."""
+    return await create_event(
+        slug=slug,
+        title=fields.get("title", "Terugkomdag OMEI Utrecht"),
+        on=fields.get("on", date(2026, 11, 12)),
+        place=fields.get("place", "Utrecht"),
+        organiser=fields.get("organiser", ""),
+        region=region,
+        signup_until=fields.get("signup_until"),
+        is_open=fields.get("is_open", True),
+    )

@@ -22,6 +22,8 @@ BREDA = [
     "2026-12-03",
     "--place",
     "Breda",
+    "--region",
+    "zeeland_west_brabant",
 ]
 
 
@@ -52,6 +54,7 @@ def test_migrate_create_event_and_demo_data_from_the_command_line(
     twice = run("create-event", *BREDA, env=sqlite_env)
     assert twice.returncode == 2
     assert "already exists" in twice.stderr
+    assert inspect_db("nobody@example.org", "x", sqlite_env)[1:] == ["cli event.create event:1"]
     demo = run("demo-data", env=sqlite_env)
     assert demo.returncode == 0, demo.stderr
     assert "320 attendees created" in demo.stdout
@@ -75,11 +78,22 @@ def test_migrate_create_event_and_demo_data_from_the_command_line(
     assert run("publish-round", "1", env=sqlite_env).returncode == 2
 
 
+_OK = ["--slug", "ok", "--title", "T", "--date", "2026-12-03", "--place", "P"]
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--slug", "Bad Slug!", "--title", "T", "--date", "2026-12-03", "--place", "P"], "slug"),
+        (["--slug", "Bad Slug!", *_OK[2:], "--region", "limburg"], "--slug: Use 1 to 64"),
+        (["--slug", "new", *_OK[2:], "--region", "limburg"], "--slug: Use 1 to 64"),
         (["--slug", "ok", "--title", "T", "--date", "3 december", "--place", "P"], "--date"),
+        (_OK, "--region: Please fill in this field."),
+        ([*_OK, "--region", "atlantis"], "--region: Choose one of the options."),
+        (
+            [*_OK, "--region", "limburg", "--signup-until", "2026-12-02"],
+            "--signup-until: Choose the day of the event or later",
+        ),
+        ([*_OK, "--region", "limburg", "--signup-until", "soon"], "--signup-until: Use a date"),
     ],
 )
 def test_create_event_names_the_bad_option(

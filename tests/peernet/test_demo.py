@@ -18,6 +18,7 @@ async def test_demo_data_is_a_realistic_confirmed_population_and_loads_once(empt
     assert await Consent.all().count() == total
     event = await Event.get(slug="demo")
     assert event.is_open
+    assert event.region == "midden_nederland"
 
     attendees = await Attendee.all()
     taxonomy = get_taxonomy()
