@@ -8,13 +8,19 @@ from __future__ import annotations
 
 import random
 import unicodedata
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 
 from tortoise.transactions import in_transaction
 
 from peernet import clock
-from peernet.attendees.models import Attendance, Attendee, AttendeeStatus, Consent
-from peernet.attendees.service import CONSENT_PURPOSE, CONSENT_VERSION, normalize_email
+from peernet.attendees.models import Attendance, Attendee, AttendeeStatus, Consent, Signup
+from peernet.attendees.service import (
+    CONFIRMATION_VALID_FOR,
+    CONSENT_PURPOSE,
+    CONSENT_VERSION,
+    hash_token,
+    normalize_email,
+)
 from peernet.coordinators.models import Coordinator
 from peernet.coordinators.service import create_coordinator
 from peernet.events.models import Event
@@ -25,6 +31,39 @@ from peernet.settings import Settings
 from peernet.taxonomy.service import get_taxonomy
 
 DEMO_SLUG = "demo"
+# The afternoons the demo network grew from, before the open demo event (12 November 2026):
+# (slug, title, date, place, police unit). Each demo attendee signed up after one of them,
+# so the dashboard's growth, the events list and the sign-up counts have a history to show.
+EARLIER_AFTERNOONS = (
+    (
+        "training-oost-nederland-2026-05-21",
+        "Training Omgaan met Extreme Idealen",
+        date(2026, 5, 21),
+        "Apeldoorn",
+        "oost_nederland",
+    ),
+    (
+        "terugkomdag-rotterdam-2026-06-18",
+        "Terugkomdag Omgaan met Extreme Idealen",
+        date(2026, 6, 18),
+        "Rotterdam",
+        "rotterdam",
+    ),
+    (
+        "training-amsterdam-2026-09-17",
+        "Training Omgaan met Extreme Idealen",
+        date(2026, 9, 17),
+        "Amsterdam",
+        "amsterdam",
+    ),
+    (
+        "terugkomdag-breda-2026-10-15",
+        "Terugkomdag Omgaan met Extreme Idealen",
+        date(2026, 10, 15),
+        "Breda",
+        "zeeland_west_brabant",
+    ),
+)
 # The demo's coordinator account: for trying peernet on your own machine only; the command
 # refuses to create it when PEERNET_ENV=production.
 DEMO_COORDINATOR_EMAIL = "coordinator@example.org"
@@ -241,9 +280,31 @@ def demo_population(size: int = 320) -> list[dict[str, object]]:
 
 
 async def load_demo_data(size: int = 320) -> tuple[int, int]:
-    """Create the demo event and population; returns (attendees created, attendees present)."""
+    """Create the demo events and population; returns (attendees created, attendees present).
+
+    Every demo attendee signed up through one of the afternoons (the earlier ones are closed,
+    the demo event is open) and confirmed a few days later, never after "now"."""
     now = clock.now()
     async with in_transaction():
+        events = [
+            (
+                await Event.get_or_create(
+                    slug=slug,
+                    defaults={
+                        "title": title,
+                        "date": on,
+                        "place": place,
+                        "organiser": "peernet demo",
+                        "region": region,
+                        "is_open": False,
+                        "signup_until": on + timedelta(days=14),
+                        "created_at": min(now, _moment(on, -14)),
+                        "updated_at": min(now, _moment(on, -14)),
+                    },
+                )
+            )[0]
+            for slug, title, on, place, region in EARLIER_AFTERNOONS
+        ]
         event, _ = await Event.get_or_create(
             slug=DEMO_SLUG,
             defaults={
@@ -257,6 +318,7 @@ async def load_demo_data(size: int = 320) -> tuple[int, int]:
                 "updated_at": now,
             },
         )
+        events.append(event)
         people = demo_population(size)
         known: set[str] = {
             str(email)
@@ -264,6 +326,14 @@ async def load_demo_data(size: int = 320) -> tuple[int, int]:
                 email_normalized__in=[normalize_email(str(p["email"])) for p in people]
             ).values_list("email_normalized", flat=True)
         }
+        # Who came to which afternoon, and when they confirmed (a few days after it).
+        joined: dict[str, tuple[Event, datetime]] = {}
+        for number, person in enumerate(people):
+            afternoon = events[number % len(events)]
+            joined[normalize_email(str(person["email"]))] = (
+                afternoon,
+                min(now, _moment(afternoon.date, number % 4)),
+            )
         new = [p for p in people if normalize_email(str(p["email"])) not in known]
         await Attendee.bulk_create(
             [
@@ -271,9 +341,9 @@ async def load_demo_data(size: int = 320) -> tuple[int, int]:
                     **person,
                     email_normalized=normalize_email(str(person["email"])),
                     status=AttendeeStatus.ACTIVE,
-                    created_at=now,
-                    updated_at=now,
-                    confirmed_at=now,
+                    created_at=joined[normalize_email(str(person["email"]))][1],
+                    updated_at=joined[normalize_email(str(person["email"]))][1],
+                    confirmed_at=joined[normalize_email(str(person["email"]))][1],
                 )
                 for person in new
             ]
@@ -282,7 +352,44 @@ async def load_demo_data(size: int = 320) -> tuple[int, int]:
             email_normalized__in=[normalize_email(str(p["email"])) for p in new]
         )
         await Attendance.bulk_create(
-            [Attendance(attendee=a, event=event, created_at=now) for a in created]
+            [
+                Attendance(
+                    attendee=a,
+                    event=joined[a.email_normalized][0],
+                    created_at=joined[a.email_normalized][1],
+                )
+                for a in created
+            ]
+        )
+        await Signup.bulk_create(
+            [
+                Signup(
+                    attendee=a,
+                    event=joined[a.email_normalized][0],
+                    details={
+                        "name": a.name,
+                        "email": a.email,
+                        "organisation": a.organisation,
+                        "role": a.role,
+                        "region": a.region,
+                        "expertise": a.expertise,
+                        "gaps": a.gaps,
+                        "languages": a.languages,
+                        "meeting_preference": a.meeting_preference,
+                        "locale": a.locale,
+                    },
+                    channel="form",
+                    kind="signup",
+                    consent_version=CONSENT_VERSION,
+                    locale=a.locale,
+                    # Demo sign-ups were never emailed: the hash is of no token anyone holds.
+                    token_hash=hash_token(f"demo-signup:{a.email_normalized}"),
+                    created_at=joined[a.email_normalized][1] - timedelta(minutes=10),
+                    expires_at=joined[a.email_normalized][1] + CONFIRMATION_VALID_FOR,
+                    confirmed_at=joined[a.email_normalized][1],
+                )
+                for a in created
+            ]
         )
         await Consent.bulk_create(
             [
@@ -291,14 +398,20 @@ async def load_demo_data(size: int = 320) -> tuple[int, int]:
                     purpose=CONSENT_PURPOSE,
                     text_version=CONSENT_VERSION,
                     locale=a.locale,
-                    channel=f"demo:{event.id}",
-                    given_at=now,
-                    confirmed_at=now,
+                    channel=f"demo:{joined[a.email_normalized][0].id}",
+                    given_at=joined[a.email_normalized][1],
+                    confirmed_at=joined[a.email_normalized][1],
                 )
                 for a in created
             ]
         )
     return len(new), len(people)
+
+
+def _moment(on: date, days_after: int) -> datetime:
+    """Late afternoon (15:00 UTC, 16:00 or 17:00 in the Netherlands) ``days_after`` days
+    after ``on``."""
+    return datetime.combine(on + timedelta(days=days_after), time(15, 0), tzinfo=UTC)
 
 
 async def publish_synthetic_round(settings: Settings, pairs: int) -> Round:

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
 
-from peernet.i18n import pick_locale, translate
+from peernet.i18n import catalog, pick_locale, translate
 from peernet.settings import LOCALES, Settings
 from peernet.taxonomy.service import get_taxonomy
 from peernet.web.dates import local_date
@@ -45,6 +45,8 @@ def render(
     page = {
         "locale": locale,
         "t": t,
+        # Whether a text exists, for keys built from a query parameter (``?done=...``).
+        "has_text": lambda key: key in catalog("nl"),
         "taxonomy": get_taxonomy(),
         "local_date": local_date,
         "switch_url": f"{request.url.path}?{urlencode({'lang': other})}",

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from peernet.attendees.models import Attendance, Attendee, AttendeeStatus, Consent
+from peernet import clock
+from peernet.attendees.models import Attendance, Attendee, AttendeeStatus, Consent, Signup
 from peernet.demo import load_demo_data
 from peernet.events.models import Event
 from peernet.taxonomy.service import get_taxonomy
@@ -19,6 +20,24 @@ async def test_demo_data_is_a_realistic_confirmed_population_and_loads_once(empt
     event = await Event.get(slug="demo")
     assert event.is_open
     assert event.region == "midden_nederland"
+    # The network grew from earlier afternoons (closed now): each person signed up through
+    # one of them and confirmed a few days after it, never later than now.
+    events = await Event.all()
+    assert len(events) == 5 and [e.slug for e in events if e.is_open] == ["demo"]
+    signups = await Signup.all()
+    assert len(signups) == total and all(s.confirmed_at is not None for s in signups)
+    per_event = Counter(s.event_id for s in signups)
+    assert set(per_event) == {e.id for e in events} and min(per_event.values()) >= 50
+    attendance = {(a.attendee_id, a.event_id) for a in await Attendance.all()}
+    assert attendance == {(s.attendee_id, s.event_id) for s in signups}
+    dates = {e.id: e.date for e in events}
+    now = clock.now()
+    for s in signups:
+        assert s.confirmed_at is not None
+        assert s.confirmed_at <= now
+        assert s.confirmed_at.date() >= dates[s.event_id] or s.confirmed_at == now
+    months = {a.confirmed_at.strftime("%Y-%m") for a in await Attendee.all() if a.confirmed_at}
+    assert len(months) >= 4
 
     attendees = await Attendee.all()
     taxonomy = get_taxonomy()

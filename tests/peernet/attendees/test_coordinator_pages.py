@@ -158,6 +158,8 @@ async def test_exclude_and_include_in_the_draft_repeated_and_after_leaving(
     assert await RoundExclusion.filter(round_id=rnd.id, attendee_id=anouk.id).count() == 1
     page = await coordinator_client.get(f"{url}?done=exclude")
     assert "Is uit het concept van 2026-12 gehaald." in page.text
+    made_up = await coordinator_client.get(f"{url}?done=nothing-happened")
+    assert "attendee.done" not in made_up.text and 'class="notice success"' not in made_up.text
     anouk.status = AttendeeStatus.LEFT
     await anouk.save()
     for _ in range(2):

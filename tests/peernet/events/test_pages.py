@@ -419,3 +419,15 @@ async def test_every_event_page_needs_a_signed_in_coordinator(client: httpx.Asyn
     assert (await Event.get(slug=SLUG)).is_open
     assert await Event.all().count() == 1
     assert await AuditEntry.all().count() == logged
+
+
+async def test_a_notice_only_shows_for_a_known_outcome(
+    coordinator_client: httpx.AsyncClient,
+) -> None:
+    await create(coordinator_client)
+    url = f"/coordinator/events/{SLUG}"
+    known = await coordinator_client.get(f"{url}?done=saved")
+    assert "De wijzigingen zijn opgeslagen." in known.text
+    made_up = await coordinator_client.get(f"{url}?done=created/import")
+    assert made_up.status_code == 200
+    assert "events.done" not in made_up.text and 'class="notice success"' not in made_up.text
