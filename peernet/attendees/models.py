@@ -12,6 +12,9 @@ class AttendeeStatus(StrEnum):
     ACTIVE = "active"
     PAUSED = "paused"
     LEFT = "left"
+    # Personal data erased: the row stays, anonymous, so past pairs keep their month, their
+    # disciplines and their ratings for statistics ("a former participant").
+    ERASED = "erased"
 
 
 class Attendee(Model):
@@ -35,6 +38,13 @@ class Attendee(Model):
     created_at = fields.DatetimeField()
     updated_at = fields.DatetimeField()
     confirmed_at = fields.DatetimeField(null=True)
+    # When they left (withdrew consent); erased 30 days later unless they come back.
+    left_at = fields.DatetimeField(null=True)
+    erased_at = fields.DatetimeField(null=True)
+    # The last sign of life: a sign-up, a round they were in, an answer, a personal-page visit.
+    last_active_at = fields.DatetimeField(null=True)
+    # When the retention check asked whether they want to stay (erased 30 days later if silent).
+    stay_asked_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "attendee"
@@ -50,6 +60,8 @@ class Attendance(Model):
     event: fields.ForeignKeyRelation[Any] = fields.ForeignKeyField(
         "peernet.Event", related_name="attendances", on_delete=fields.CASCADE
     )
+    attendee_id: int  # the foreign keys' columns, declared for the type checker
+    event_id: int
     created_at = fields.DatetimeField()
 
     class Meta:
@@ -132,3 +144,41 @@ class ImportBatch(Model):
 
     class Meta:
         table = "import_batch"
+
+
+class MagicLink(Model):
+    """A single-use link to an attendee's personal page: only the SHA-256 of its token is kept."""
+
+    id = fields.IntField(primary_key=True)
+    attendee: fields.ForeignKeyRelation[Attendee] = fields.ForeignKeyField(
+        "peernet.Attendee", related_name="magic_links", on_delete=fields.CASCADE
+    )
+    attendee_id: int  # the foreign key's column, declared for the type checker
+    token_hash = fields.CharField(max_length=64, unique=True)
+    created_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField()
+    used_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "magic_link"
+
+
+class AttendeeBlock(Model):
+    """An attendee's private wish never to be grouped with someone they were matched with.
+
+    Only the attendee who blocked sees it; the other never learns of it."""
+
+    id = fields.IntField(primary_key=True)
+    attendee: fields.ForeignKeyRelation[Attendee] = fields.ForeignKeyField(
+        "peernet.Attendee", related_name="blocks", on_delete=fields.CASCADE
+    )
+    blocked: fields.ForeignKeyRelation[Attendee] = fields.ForeignKeyField(
+        "peernet.Attendee", related_name="blocked_by", on_delete=fields.CASCADE
+    )
+    attendee_id: int  # the foreign keys' columns, declared for the type checker
+    blocked_id: int
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "attendee_block"
+        unique_together = (("attendee", "blocked"),)
