@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from importlib.resources import files
 
+from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from notifications import Address
@@ -209,16 +210,19 @@ async def queue_consent_renewals(settings: Settings) -> int:
         if key in asked:
             continue
         attendee = active[person]
-        async with in_transaction():
-            await enqueue(
-                settings,
-                key=key,
-                kind=RENEWAL_KIND,
-                locale=attendee.locale,
-                recipient=Address(name=attendee.name, email=attendee.email),
-                context=renewal_context(settings, attendee, version),
-                unsubscribe_url=subscription_url(settings, "unsubscribe", attendee.id),
-            )
+        try:
+            async with in_transaction():
+                await enqueue(
+                    settings,
+                    key=key,
+                    kind=RENEWAL_KIND,
+                    locale=attendee.locale,
+                    recipient=Address(name=attendee.name, email=attendee.email),
+                    context=renewal_context(settings, attendee, version),
+                    unsubscribe_url=subscription_url(settings, "unsubscribe", attendee.id),
+                )
+        except IntegrityError:
+            continue  # another worker asked them at the same moment: once is enough
         queued += 1
     if queued:
         await record(
