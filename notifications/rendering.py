@@ -41,6 +41,10 @@ The context each kind receives
 ``invitation``
     name, event_title, invite_url, expires_days (int): a coordinator imported them from
     the event's registration list; they join (and consent) through the link, or ignore it
+``consent_renewal``
+    name, consent_url (the signed link whose page shows the new consent text and a button),
+    privacy_url, pause_url, unsubscribe_url: the consent text changed and they are left out
+    of rounds until they agree to the new one
 
 Mappings may be dicts or objects with those attributes (Jinja looks up both).
 """
@@ -64,6 +68,7 @@ KINDS = (
     "round_ready",
     "unmatched",
     "invitation",
+    "consent_renewal",
 )
 LOCALES = ("nl", "en")
 

@@ -19,9 +19,10 @@ from tortoise.transactions import in_transaction
 
 from notifications import Address
 from peernet import clock
+from peernet.attendees.consents import current_version
 from peernet.attendees.models import Attendance, Attendee, AttendeeStatus, ImportBatch, Signup
 from peernet.attendees.schemas import SingleLine, _deliverable_email
-from peernet.attendees.service import CONSENT_VERSION, hash_token, normalize_email
+from peernet.attendees.service import hash_token, normalize_email
 from peernet.audit.service import record
 from peernet.coordinators.models import Coordinator
 from peernet.errors import FieldErrors
@@ -296,7 +297,7 @@ async def _store_invitation(
         details=details,
         channel="import",
         kind="invitation",
-        consent_version=CONSENT_VERSION,
+        consent_version=current_version(),
         locale=locale,
         token_hash=hash_token(token),
         created_at=now,

@@ -8,7 +8,8 @@ from datetime import datetime
 from tortoise.transactions import in_transaction
 
 from peernet import clock
-from peernet.attendees.models import Attendee, AttendeeStatus, Consent
+from peernet.attendees.consents import withdraw_consents
+from peernet.attendees.models import Attendee, AttendeeStatus
 from peernet.errors import FieldErrors
 from peernet.links import LinkInvalid
 from peernet.outbox.models import OutboxMessage, OutboxStatus
@@ -52,7 +53,7 @@ async def unsubscribe(attendee_id: int) -> Attendee:
         attendee.status = AttendeeStatus.LEFT
         attendee.updated_at = now
         await attendee.save(update_fields=["status", "updated_at"])
-        await Consent.filter(attendee=attendee, withdrawn_at__isnull=True).update(withdrawn_at=now)
+        await withdraw_consents(attendee.id)
         await OutboxMessage.filter(
             recipient_email=attendee.email, status=OutboxStatus.PENDING
         ).update(status=OutboxStatus.FAILED, last_error="unsubscribed")
