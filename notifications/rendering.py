@@ -64,6 +64,7 @@ KINDS = (
     "round_ready",
     "unmatched",
     "invitation",
+    "magic_link",
 )
 LOCALES = ("nl", "en")
 
