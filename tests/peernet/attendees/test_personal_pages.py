@@ -231,7 +231,7 @@ async def test_a_mistyped_address_is_named(client: httpx.AsyncClient) -> None:
 
 def personal_routes(settings: Settings) -> list[tuple[str, str]]:
     app = create_app(settings, manage_database=False)
-    found = []
+    found: list[tuple[str, str]] = []
     for route in app.routes:
         if isinstance(route, Route) and route.path.startswith("/me/") and "{" not in route.path:
             found.extend((m, route.path) for m in sorted(route.methods or ()) if m != "HEAD")
@@ -316,7 +316,7 @@ async def test_every_post_needs_the_csrf_token(
 # -- the profile ---------------------------------------------------------------------------
 
 
-PROFILE = {
+PROFILE: dict[str, object] = {
     "organisation": "Gemeente Amersfoort",
     "role": "youth_worker",
     "region": "oost_nederland",
