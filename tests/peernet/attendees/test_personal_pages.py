@@ -467,3 +467,16 @@ async def test_only_a_past_partner_can_be_blocked(
         answer = await post(client, "/me/block", {"partner": str(partner)})
         assert answer.status_code == 404, partner
     assert await AttendeeBlock.all().count() == 0
+
+
+async def test_the_personal_page_speaks_english_too(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    anouk, ruud = await a_pair()
+    await a_published_round(settings, [[anouk.id, ruud.id]])
+    assert "Send me a link" in (await client.get("/me?lang=en")).text
+    await sign_in(client, settings, anouk)
+    page = (await client.get("/me/profile")).text
+    for text in ("My participation", "My matches", "November 2026", "Not with this person again"):
+        assert text in page
+    assert "Koppelingen" not in page
