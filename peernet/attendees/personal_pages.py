@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from starlette.background import BackgroundTask
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -107,9 +108,11 @@ async def request_submit(request: Request) -> Response:
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
     await limiter.failed(email, client)  # every request counts
-    await personal.request_link(settings_of(request), email)
-    # The same page for every address: known or not is nobody's business.
-    return _page(request, "me/sent.html", {"email": email})
+    # The same page for every address, answered before the lookup and the email are done
+    # (in the background), so neither the page nor its timing tells who takes part.
+    response = _page(request, "me/sent.html", {"email": email})
+    response.background = BackgroundTask(personal.request_link, settings_of(request), email)
+    return response
 
 
 async def link_form(request: Request) -> Response:
