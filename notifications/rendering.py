@@ -69,6 +69,7 @@ KINDS = (
     "unmatched",
     "invitation",
     "consent_renewal",
+    "magic_link",
 )
 LOCALES = ("nl", "en")
 

@@ -204,6 +204,9 @@ async def queue_consent_renewals(settings: Settings) -> int:
             idempotency_key__in=[renewal_key(person, version) for person in due]
         ).values_list("idempotency_key", flat=True)
     }
+    # The personal page's module needs this one (through subscription): import it here.
+    from peernet.attendees.personal import footer_links
+
     queued = 0
     for person in due:
         key = renewal_key(person, version)
@@ -218,7 +221,10 @@ async def queue_consent_renewals(settings: Settings) -> int:
                     kind=RENEWAL_KIND,
                     locale=attendee.locale,
                     recipient=Address(name=attendee.name, email=attendee.email),
-                    context=renewal_context(settings, attendee, version),
+                    context={
+                        **renewal_context(settings, attendee, version),
+                        **await footer_links(settings, attendee.id),
+                    },
                     unsubscribe_url=subscription_url(settings, "unsubscribe", attendee.id),
                 )
         except IntegrityError:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -14,6 +14,7 @@ from peernet.errors import FieldErrors
 from peernet.taxonomy.service import get_taxonomy
 
 MAX_THEMES = 5
+_Model = TypeVar("_Model", bound=BaseModel)
 _OWN_CODES = (
     "invalid_characters",
     "invalid_email",
@@ -111,6 +112,28 @@ class SignupIn(BaseModel):
         return self.model_dump(exclude={"consent"})
 
 
+class ProfileIn(BaseModel):
+    """What an attendee may change on their personal page: the sign-up's profile fields."""
+
+    model_config = ConfigDict(extra="forbid", str_max_length=254)
+
+    organisation: Annotated[SingleLine, Field(min_length=1, max_length=160)]
+    role: Annotated[str, AfterValidator(_known("roles"))]
+    region: Annotated[str, AfterValidator(_known("regions"))]
+    expertise: Themes
+    gaps: Themes
+    languages: Annotated[
+        list[str], Field(min_length=1, max_length=11), AfterValidator(_known_languages)
+    ]
+    meeting_preference: Literal["in_person", "online", "either"]
+
+    @model_validator(mode="after")
+    def _check_combinations(self) -> ProfileIn:
+        if set(self.expertise) & set(self.gaps):
+            raise PydanticCustomError("theme_in_both", "a theme cannot be both expertise and a gap")
+        return self
+
+
 # Model-level errors belong to a field all the same, so that the form can show them there.
 _MODEL_ERROR_FIELDS = {"consent_required": "consent", "theme_in_both": "gaps"}
 _PYDANTIC_CODES = {
@@ -131,8 +154,27 @@ _PYDANTIC_CODES = {
 
 def parse_signup(data: dict[str, Any]) -> SignupIn:
     """Validate raw input; raise :class:`FieldErrors` naming each bad field."""
+    return _parse(SignupIn, data)
+
+
+def parse_email(value: object) -> str:
+    """One typed email address, as the sign-up accepts it; :class:`FieldErrors` if not."""
+    if not isinstance(value, str) or not value.strip() or len(value) > 254:
+        raise FieldErrors({"email": "invalid_email"})
     try:
-        return SignupIn.model_validate(data)
+        return _deliverable_email(value)
+    except PydanticCustomError:
+        raise FieldErrors({"email": "invalid_email"}) from None
+
+
+def parse_profile(data: dict[str, Any]) -> ProfileIn:
+    """Validate a personal page's profile form; raise :class:`FieldErrors` per bad field."""
+    return _parse(ProfileIn, data)
+
+
+def _parse(model: type[_Model], data: dict[str, Any]) -> _Model:
+    try:
+        return model.model_validate(data)
     except ValidationError as exc:
         errors: dict[str, str] = {}
         for error in exc.errors():

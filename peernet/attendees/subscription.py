@@ -14,7 +14,9 @@ from peernet.errors import FieldErrors
 from peernet.links import LinkInvalid
 from peernet.outbox.models import OutboxMessage, OutboxStatus
 
-PAUSE_MONTHS = (1, 3)
+PAUSE_MONTHS = (1, 3, 6)
+# Paused with no end: matching starts again only when they resume on their personal page.
+UNTIL_RESUMED = "until_resumed"
 
 
 def add_months(moment: datetime, months: int) -> datetime:
@@ -24,6 +26,9 @@ def add_months(moment: datetime, months: int) -> datetime:
     return moment.replace(year=year, month=month, day=min(moment.day, monthrange(year, month)[1]))
 
 
+_NOT_MATCHABLE = (AttendeeStatus.LEFT, AttendeeStatus.ERASED, AttendeeStatus.PENDING)
+
+
 async def _attendee(attendee_id: int) -> Attendee:
     attendee = await Attendee.get_or_none(id=attendee_id)
     if attendee is None:
@@ -31,17 +36,38 @@ async def _attendee(attendee_id: int) -> Attendee:
     return attendee
 
 
-async def pause(attendee_id: int, months: object) -> Attendee:
+def _months(months: object) -> int | None:
+    """1, 3 or 6 months, or ``None`` for "until I resume"."""
+    if months == UNTIL_RESUMED:
+        return None
     if not isinstance(months, str) or not months.isdigit() or int(months) not in PAUSE_MONTHS:
         raise FieldErrors({"months": "months"})
+    return int(months)
+
+
+async def pause(attendee_id: int, months: object) -> Attendee:
+    """Pause for ``months`` ("1", "3", "6") or, with "until_resumed", until they resume."""
+    length = _months(months)
     attendee = await _attendee(attendee_id)
-    if attendee.status is AttendeeStatus.LEFT:
+    if attendee.status in _NOT_MATCHABLE:
         return attendee
     now = clock.now()
     attendee.status = AttendeeStatus.PAUSED
-    attendee.paused_until = add_months(now, int(months))
+    attendee.paused_until = add_months(now, length) if length is not None else None
     attendee.updated_at = now
     await attendee.save(update_fields=["status", "paused_until", "updated_at"])
+    return attendee
+
+
+async def resume(attendee_id: int) -> Attendee:
+    """End a pause now; anyone not paused is left as they are."""
+    attendee = await _attendee(attendee_id)
+    now = clock.now()
+    resumed = await Attendee.filter(id=attendee_id, status=AttendeeStatus.PAUSED).update(
+        status=AttendeeStatus.ACTIVE, paused_until=None, updated_at=now
+    )
+    if resumed:
+        await attendee.refresh_from_db()
     return attendee
 
 

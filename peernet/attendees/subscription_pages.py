@@ -34,8 +34,10 @@ async def pause_submit(request: Request) -> Response:
     except FieldErrors as exc:
         return render(request, "pause.html", {"errors": exc.errors}, status_code=422)
     until = attendee.paused_until
+    if until is None:
+        return message_page(request, "pause.done.title", "pause.done.until_resumed", 200)
     shown = local_date(
-        until.astimezone(settings_of(request).timezone).date() if until else None,
+        until.astimezone(settings_of(request).timezone).date(),
         request_locale(request),
     )
     return message_page(request, "pause.done.title", "pause.done.body", 200, until=shown)

@@ -15,6 +15,7 @@ from tortoise.transactions import in_transaction
 from notifications import Address
 from peernet import clock
 from peernet.attendees.models import Attendee, AttendeeStatus
+from peernet.attendees.personal import footer_links
 from peernet.feedback.models import MatchFeedback, MeetingAnswer
 from peernet.feedback.service import RATINGS
 from peernet.links import answer_url, subscription_url
@@ -97,7 +98,10 @@ async def _queue_for_match(settings: Settings, kind: str, match_id: int, done: s
                 kind=kind,
                 locale=me.locale,
                 recipient=Address(name=me.name, email=me.email),
-                context=_context(settings, kind, match_id, me, others),
+                context={
+                    **_context(settings, kind, match_id, me, others),
+                    **await footer_links(settings, me.id),
+                },
                 unsubscribe_url=subscription_url(settings, "unsubscribe", me.id),
             )
             queued += 1

@@ -28,7 +28,7 @@ from matching import (
 )
 from peernet import clock
 from peernet.attendees.consents import RENEWAL_REASON, needing_renewal
-from peernet.attendees.models import Attendee, AttendeeStatus
+from peernet.attendees.models import Attendee, AttendeeBlock, AttendeeStatus
 from peernet.audit.service import record
 from peernet.coordinators.models import Coordinator
 from peernet.errors import Conflict, FieldErrors
@@ -177,7 +177,15 @@ def neighbours() -> dict[str, Collection[str]]:
 
 
 async def kept_apart_pairs() -> list[tuple[int, int]]:
-    return [(k.attendee_a_id, k.attendee_b_id) for k in await KeepApart.all()]
+    """The coordinators' keep-apart pairs and the attendees' private blocks (either way round:
+    the engine treats a pair as unordered). Blocks are only read here, never shown."""
+    pairs = [(k.attendee_a_id, k.attendee_b_id) for k in await KeepApart.all()]
+    blocks = await AttendeeBlock.all().values_list("attendee_id", "blocked_id")
+    for a, b in blocks:
+        pair = (min(int(a), int(b)), max(int(a), int(b)))
+        if pair not in pairs and pair[::-1] not in pairs:
+            pairs.append(pair)
+    return pairs
 
 
 def explanation_of(group: Any) -> dict[str, Any]:

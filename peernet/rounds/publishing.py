@@ -22,6 +22,7 @@ from notifications import Address
 from peernet import clock
 from peernet.attendees.consents import RENEWAL_REASON, needing_renewal
 from peernet.attendees.models import Attendee, AttendeeStatus, Consent
+from peernet.attendees.personal import footer_links
 from peernet.audit.service import record
 from peernet.coordinators.models import Coordinator
 from peernet.errors import NotFound
@@ -158,7 +159,10 @@ async def publish_round(
                 kind="unmatched",
                 locale=me.locale,
                 recipient=Address(name=me.name, email=me.email),
-                context=unmatched_context(settings, me, detail, rnd.period),
+                context={
+                    **unmatched_context(settings, me, detail, rnd.period),
+                    **await footer_links(settings, me.id),
+                },
                 unsubscribe_url=subscription_url(settings, "unsubscribe", me.id),
             )
         outcome = PublishOutcome(
@@ -244,7 +248,10 @@ async def _introduce(
                 kind="introduction",
                 locale=me.locale,
                 recipient=Address(name=me.name, email=me.email),
-                context=introduction_context(settings, match, me, others),
+                context={
+                    **introduction_context(settings, match, me, others),
+                    **await footer_links(settings, me.id),
+                },
                 unsubscribe_url=subscription_url(settings, "unsubscribe", me.id),
             )
             queued += 1

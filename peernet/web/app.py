@@ -15,7 +15,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from peernet import db
-from peernet.attendees import consent_pages, invite_pages, subscription_pages
+from peernet.attendees import consent_pages, invite_pages, personal_pages, subscription_pages
 from peernet.attendees import coordinator_pages as attendee_pages
 from peernet.attendees import endpoints as signup_api
 from peernet.attendees import export_endpoints as attendees_api
@@ -111,9 +111,10 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         try:
             yield
         finally:
-            limiter = getattr(app.state, "sign_in_limiter", None)
-            if limiter is not None:
-                await limiter.aclose()
+            for name in ("sign_in_limiter", "me_link_limiter"):
+                limiter = getattr(app.state, name, None)
+                if limiter is not None:
+                    await limiter.aclose()
             if manage_database:
                 await db.close_db()
 
@@ -206,6 +207,21 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             attendee_pages.groups_csv,
             methods=["GET"],
         ),
+        # An attendee's personal page: ask for a link, open it, then a short session.
+        Route("/me", personal_pages.request_form, methods=["GET"], name="me"),
+        Route("/me", personal_pages.request_submit, methods=["POST"]),
+        Route("/me/link/{token}", personal_pages.link_form, methods=["GET"], name="me_link"),
+        Route("/me/link/{token}", personal_pages.link_submit, methods=["POST"]),
+        Route("/me/profile", personal_pages.profile, methods=["GET"], name="me_profile"),
+        Route("/me/profile", personal_pages.save_profile, methods=["POST"]),
+        Route("/me/pause", personal_pages.pause, methods=["POST"]),
+        Route("/me/resume", personal_pages.resume, methods=["POST"]),
+        Route("/me/block", personal_pages.block, methods=["POST"]),
+        Route("/me/unblock", personal_pages.unblock, methods=["POST"]),
+        Route("/me/leave", personal_pages.leave_form, methods=["GET"]),
+        Route("/me/leave", personal_pages.leave, methods=["POST"]),
+        Route("/me/left", personal_pages.left, methods=["GET"]),
+        Route("/me/signout", personal_pages.sign_out, methods=["POST"]),
         Mount(
             "/api/v1",
             routes=[

@@ -15,7 +15,12 @@ def answer_urls(token: str) -> dict[str, str]:
 
 
 def context_for(kind: str) -> dict[str, Any]:
-    subscription = {"pause_url": f"{BASE}/pause/t0k3n", "unsubscribe_url": f"{BASE}/u/t0k3n"}
+    subscription = {
+        "pause_url": f"{BASE}/pause/t0k3n",
+        "unsubscribe_url": f"{BASE}/u/t0k3n",
+        "manage_url": f"{BASE}/me/link/m4g1c",
+        "privacy_url": f"{BASE}/privacy",
+    }
     if kind == "confirmation":
         return {
             "name": "Ümit Çelik",
@@ -132,5 +137,12 @@ def context_for(kind: str) -> dict[str, Any]:
                 "Volgende maand krijg je voorrang.",
             ],
             **subscription,
+        }
+    if kind == "magic_link":
+        return {
+            "name": "Ümit Çelik",
+            "manage_url": f"{BASE}/me/link/m4g1c",
+            "expires_days": 30,
+            "privacy_url": f"{BASE}/privacy",
         }
     raise ValueError(kind)

@@ -198,6 +198,10 @@ async def test_after_a_new_text_an_attendee_agrees_again_before_their_next_round
     assert await OutboxMessage.all().count() == 1
     found = CONSENT_LINK.search(mail.text)
     assert found and found.group(0) in mail.html
+    # Like every email to an attendee: a link to their personal page, and the privacy page.
+    assert (
+        "https://peernet.test/me/link/" in mail.text and "https://peernet.test/privacy" in mail.text
+    )
     link = found.group(1)
 
     # Opening the link shows the new text and changes nothing.

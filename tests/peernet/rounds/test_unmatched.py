@@ -10,6 +10,7 @@ import pytest
 from matching import PastPairing, explain_unmatched
 from notifications import render_email
 from peernet.attendees.models import Attendee
+from peernet.attendees.personal import footer_links
 from peernet.rounds.profiles import profile_of
 from peernet.rounds.unmatched import (
     UnmatchedText,
@@ -211,7 +212,10 @@ def test_a_period_must_be_a_month() -> None:
 
 async def test_the_unmatched_email_renders_in_the_attendees_language(settings: Settings) -> None:
     me = await shanti(locale="en")
-    context = unmatched_context(settings, me, detail_for(me, await others(2)), "2026-12")
+    context = {
+        **unmatched_context(settings, me, detail_for(me, await others(2)), "2026-12"),
+        **await footer_links(settings, me.id),
+    }
     assert context["pause_url"].startswith("https://peernet.test/pause/")
     rendered = render_email("unmatched", me.locale, context)
     assert rendered.subject == "No peer for you in December 2026: you have priority next month"

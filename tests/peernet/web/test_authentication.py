@@ -44,6 +44,22 @@ PUBLIC = {
     ("GET", "/privacy"),
     ("GET", "/consent/{token}"),
     ("POST", "/consent/{token}"),
+    # An attendee's personal page: behind its own session, not a coordinator's (every one
+    # of these is checked in tests/peernet/attendees/test_personal_pages.py).
+    ("GET", "/me"),
+    ("POST", "/me"),
+    ("GET", "/me/link/{token}"),
+    ("POST", "/me/link/{token}"),
+    ("GET", "/me/profile"),
+    ("POST", "/me/profile"),
+    ("POST", "/me/pause"),
+    ("POST", "/me/resume"),
+    ("POST", "/me/block"),
+    ("POST", "/me/unblock"),
+    ("GET", "/me/leave"),
+    ("POST", "/me/leave"),
+    ("GET", "/me/left"),
+    ("POST", "/me/signout"),
 }
 PUBLIC_MOUNTS = {"/static"}
 _PARAM = re.compile(r"{([^}:]+)(?::([^}]+))?}")
