@@ -57,3 +57,14 @@ def read_subscription(settings: Settings, action: str, token: str) -> int:
     if not isinstance(attendee_id, int):
         raise LinkInvalid(f"the {action} link is invalid")
     return attendee_id
+
+
+def attendee_of_unsubscribe_url(settings: Settings, url: object) -> int | None:
+    """The attendee an email's List-Unsubscribe link names, if it is one of ours."""
+    prefix = f"{settings.base_url}/unsubscribe/"
+    if not isinstance(url, str) or not url.startswith(prefix):
+        return None
+    try:
+        return read_subscription(settings, "unsubscribe", url.removeprefix(prefix))
+    except LinkInvalid:
+        return None

@@ -9,9 +9,9 @@ from tortoise.transactions import in_transaction
 
 from peernet import clock
 from peernet.attendees.models import Attendee, AttendeeStatus, Consent
+from peernet.attendees.rights import cancel_queued_mail
 from peernet.errors import FieldErrors
 from peernet.links import LinkInvalid
-from peernet.outbox.models import OutboxMessage, OutboxStatus
 
 PAUSE_MONTHS = (1, 3)
 
@@ -34,7 +34,7 @@ async def pause(attendee_id: int, months: object) -> Attendee:
     if not isinstance(months, str) or not months.isdigit() or int(months) not in PAUSE_MONTHS:
         raise FieldErrors({"months": "months"})
     attendee = await _attendee(attendee_id)
-    if attendee.status is AttendeeStatus.LEFT:
+    if attendee.status in (AttendeeStatus.LEFT, AttendeeStatus.ERASED):
         return attendee
     now = clock.now()
     attendee.status = AttendeeStatus.PAUSED
@@ -47,15 +47,17 @@ async def pause(attendee_id: int, months: object) -> Attendee:
 async def unsubscribe(attendee_id: int) -> Attendee:
     """Stop matching and mailing: status left, consent withdrawn, unsent mail cancelled."""
     attendee = await _attendee(attendee_id)
+    if attendee.status is AttendeeStatus.ERASED:
+        return attendee
     now = clock.now()
     async with in_transaction():
         attendee.status = AttendeeStatus.LEFT
         attendee.updated_at = now
-        await attendee.save(update_fields=["status", "updated_at"])
+        # Erased 30 days after leaving unless they come back (see attendees.retention).
+        attendee.left_at = attendee.left_at or now
+        await attendee.save(update_fields=["status", "updated_at", "left_at"])
         await Consent.filter(attendee=attendee, withdrawn_at__isnull=True).update(withdrawn_at=now)
-        await OutboxMessage.filter(
-            recipient_email=attendee.email, status=OutboxStatus.PENDING
-        ).update(status=OutboxStatus.FAILED, last_error="unsubscribed")
+        await cancel_queued_mail(attendee.id, reason="unsubscribed")
     return attendee
 
 

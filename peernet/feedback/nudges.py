@@ -88,7 +88,8 @@ async def _queue_for_match(settings: Settings, kind: str, match_id: int, done: s
         members = await Attendee.filter(id__in=list(member_ids)).order_by("id")
         feedback = {f.attendee_id: f for f in await MatchFeedback.filter(match_id=match_id)}
         for me in members:
-            if me.status is AttendeeStatus.LEFT or not _still_to_ask(kind, feedback.get(me.id)):
+            gone = me.status in (AttendeeStatus.LEFT, AttendeeStatus.ERASED)
+            if gone or not _still_to_ask(kind, feedback.get(me.id)):
                 continue
             others = [o for o in members if o.id != me.id]
             await enqueue(
