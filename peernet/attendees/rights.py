@@ -13,7 +13,9 @@ details, import reports, round statistics).
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -288,31 +290,54 @@ async def find_by_email(email: str) -> Attendee:
 # --- erasure --------------------------------------------------------------------------------
 
 
-def _needles(names: Iterable[str], addresses: Iterable[str]) -> list[str]:
-    """What may not survive anywhere: each name as typed and as escaped in HTML, each address.
-    Very short names are left out: "Jo" would blank every "Jonge" in the database."""
-    out: set[str] = set()
+@dataclass(frozen=True)
+class _Traces:
+    """What may not survive anywhere. ``full``: each name as typed and as escaped in HTML,
+    each address; a row holding one of these is rewritten. ``words``: the parts of the names
+    (an introduction says "Anouk knows ..."), replaced only in rows that hold a full trace, so
+    that another Anouk elsewhere keeps her name."""
+
+    full: list[str]
+    words: re.Pattern[str] | None
+
+
+def _traces(names: Iterable[str], addresses: Iterable[str]) -> _Traces:
+    full: set[str] = set()
+    words: set[str] = set()
     for name in names:
         name = name.strip()
+        # Very short names are left out: "Jo" would blank every "Jonge" in the database.
         if len(name) >= 3:
-            out |= {name, html.escape(name), html.escape(name, quote=False)}
-    out |= {a for a in addresses if a}
-    return sorted(out, key=len, reverse=True)
+            full |= {name, html.escape(name), html.escape(name, quote=False)}
+        # Capitalised parts only: "van", "de", "der" are words of the language too.
+        words |= {w for w in re.split(r"[\s,]+", name) if len(w) >= 3 and w[0].isupper()}
+    full |= {a for a in addresses if a}
+    pattern = (
+        re.compile(
+            r"\b(" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + r")\b",
+            re.IGNORECASE,
+        )
+        if words
+        else None
+    )
+    return _Traces(sorted(full, key=len, reverse=True), pattern)
 
 
-def _replace_all(text: str, needles: list[str], replacement: str) -> str:
+def _replace_all(text: str, traces: _Traces, replacement: str) -> str:
     lowered = text.lower()
-    for needle in needles:
+    for needle in traces.full:
         target = needle.lower()
         start = lowered.find(target)
         while start >= 0:
             text = text[:start] + replacement + text[start + len(needle) :]
             lowered = text.lower()
             start = lowered.find(target, start + len(replacement))
+    if traces.words is not None:
+        text = traces.words.sub(replacement, text)
     return text
 
 
-def _scrub(value: Any, needles: list[str], replacement: str) -> Any:
+def _scrub(value: Any, needles: _Traces, replacement: str) -> Any:
     """``value`` (JSON) with every string that holds a needle rewritten."""
     if isinstance(value, str):
         return _replace_all(value, needles, replacement)
@@ -326,12 +351,12 @@ def _scrub(value: Any, needles: list[str], replacement: str) -> Any:
     return value
 
 
-def _mentions(value: Any, needles: list[str]) -> bool:
+def _mentions(value: Any, needles: _Traces) -> bool:
     text = str(value).lower()
-    return any(n.lower() in text for n in needles)
+    return any(n.lower() in text for n in needles.full)
 
 
-async def _scrub_json_column(model: Any, column: str, needles: list[str], **where: Any) -> None:
+async def _scrub_json_column(model: Any, column: str, needles: _Traces, **where: Any) -> None:
     """Walk a table's JSON column in chunks; rewrite the rows that mention the person."""
     last = 0
     while True:
@@ -351,7 +376,7 @@ async def _scrub_json_column(model: Any, column: str, needles: list[str], **wher
         last = rows[-1][0]
 
 
-async def _scrub_mail(attendee_id: int, addresses: set[str], needles: list[str]) -> None:
+async def _scrub_mail(attendee_id: int, addresses: set[str], needles: _Traces) -> None:
     """Unsent mail to them goes; sent mail to them keeps only its kind, status and dates;
     mail to others that names them (a partner's introduction, a coordinators' digest) says
     "a former participant" instead."""
@@ -361,7 +386,7 @@ async def _scrub_mail(attendee_id: int, addresses: set[str], needles: list[str])
         for row in await OutboxMessage.filter(addressed).only("id"):
             await OutboxMessage.filter(id=row.id).update(**scrubbed_mail(attendee_id, row.id))
     mentioning = Q(id=-1)
-    for needle in needles:
+    for needle in needles.full:
         mentioning |= (
             Q(text__icontains=needle)
             | Q(html__icontains=needle)
@@ -453,7 +478,7 @@ async def erase_attendee(
         )
         if not claimed:
             return False
-        needles = _needles(names, addresses)
+        needles = _traces(names, addresses)
         await _scrub_mail(attendee_id, addresses, needles)
         await Signup.filter(attendee_id=attendee_id).delete()
         await MagicLink.filter(attendee_id=attendee_id).delete()
@@ -471,7 +496,7 @@ async def erase_attendee(
         ).delete()
         # Nudges are due per match; the nudge job skips erased members, so their partner's
         # still go out and nothing goes to them.
-        if needles:
+        if needles.full:
             match_ids = [m.match_id for m in await MatchMember.filter(attendee_id=attendee_id)]
             await _scrub_json_column(Match, "explanation", needles, id__in=match_ids or [-1])
             await _scrub_json_column(Round, "stats", needles)
