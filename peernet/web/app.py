@@ -18,7 +18,7 @@ from peernet import db
 from peernet.attendees import coordinator_pages as attendee_pages
 from peernet.attendees import endpoints as signup_api
 from peernet.attendees import export_endpoints as attendees_api
-from peernet.attendees import invite_pages, subscription_pages
+from peernet.attendees import invite_pages, rights_pages, subscription_pages
 from peernet.attendees import pages as signup_pages
 from peernet.audit import pages as audit_pages
 from peernet.coordinators import pages as coordinator_pages
@@ -185,6 +185,15 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         Route("/coordinator/attendees", attendee_pages.index, methods=["GET"]),
         Route("/coordinator/attendees.csv", attendee_pages.export_csv, methods=["GET"]),
         Route("/coordinator/attendees/{attendee_id:int}", attendee_pages.show, methods=["GET"]),
+        # An attendee's data: download it, erase it (before the generic actions' route).
+        Route(
+            "/coordinator/attendees/{attendee_id:int}/export.json",
+            rights_pages.export_json,
+            methods=["GET"],
+        ),
+        Route(
+            "/coordinator/attendees/{attendee_id:int}/erase", rights_pages.erase, methods=["POST"]
+        ),
         Route(
             "/coordinator/attendees/{attendee_id:int}/{action:str}",
             attendee_pages.act,

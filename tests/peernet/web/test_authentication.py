@@ -142,6 +142,8 @@ async def test_the_walk_reaches_the_coordinator_routes(settings: Settings) -> No
         ("GET", "/coordinator/attendees.csv"),
         ("GET", "/coordinator/attendees/{attendee_id:int}"),
         ("POST", "/coordinator/attendees/{attendee_id:int}/{action:str}"),
+        ("GET", "/coordinator/attendees/{attendee_id:int}/export.json"),
+        ("POST", "/coordinator/attendees/{attendee_id:int}/erase"),
         ("GET", "/coordinator/events/{slug}/import"),
         ("POST", "/coordinator/events/{slug}/import"),
         ("GET", "/coordinator/events/{slug}/import/template.csv"),
