@@ -41,6 +41,9 @@ The context each kind receives
 ``invitation``
     name, event_title, invite_url, expires_days (int): a coordinator imported them from
     the event's registration list; they join (and consent) through the link, or ignore it
+``stay_check``
+    name, inactive_months (int), erase_after_days (int), stay_url, pause_url,
+    unsubscribe_url: the retention check asks an inactive attendee whether to stay
 
 Mappings may be dicts or objects with those attributes (Jinja looks up both).
 """
@@ -64,6 +67,7 @@ KINDS = (
     "round_ready",
     "unmatched",
     "invitation",
+    "stay_check",
 )
 LOCALES = ("nl", "en")
 

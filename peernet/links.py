@@ -68,3 +68,21 @@ def attendee_of_unsubscribe_url(settings: Settings, url: object) -> int | None:
         return read_subscription(settings, "unsubscribe", url.removeprefix(prefix))
     except LinkInvalid:
         return None
+
+
+STAY_VALID_FOR_SECONDS = 60 * 24 * 3600  # longer than the 30 days before erasure
+
+
+def stay_url(settings: Settings, attendee_id: int) -> str:
+    """The "yes, I am staying" link of the retention check."""
+    return f"{settings.base_url}/stay/{_timed(settings, 'stay').dumps(attendee_id)}"
+
+
+def read_stay(settings: Settings, token: str) -> int:
+    try:
+        attendee_id = _timed(settings, "stay").loads(token, max_age=STAY_VALID_FOR_SECONDS)
+    except BadData:
+        raise LinkInvalid("the stay link is invalid or has expired") from None
+    if not isinstance(attendee_id, int):
+        raise LinkInvalid("the stay link is invalid")
+    return attendee_id

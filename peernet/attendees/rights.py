@@ -55,7 +55,7 @@ FORMER_PARTICIPANT = "a former participant"
 _FORMER = {"nl": "een oud-deelnemer", "en": FORMER_PARTICIPANT}
 # Why an erasure happened; a closed list so that no free text (which might name someone)
 # reaches the audit log.
-ERASURE_REASONS = ("request", "left", "inactive", "self")
+ERASURE_REASONS = ("request", "left", "inactive", "self", "unconfirmed")
 QUEUED = (OutboxStatus.PENDING, OutboxStatus.FAILED, OutboxStatus.DEAD)
 _CHUNK = 500
 

@@ -135,6 +135,9 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             name="unsubscribe",
         ),
         Route("/unsubscribe/{token}", subscription_pages.unsubscribe_submit, methods=["POST"]),
+        # The retention check's "yes, I am staying" (GET shows the button, POST answers).
+        Route("/stay/{token}", subscription_pages.stay_form, methods=["GET"], name="stay"),
+        Route("/stay/{token}", subscription_pages.stay_submit, methods=["POST"]),
         # Coordinators' rounds (signed-in pages).
         Route("/coordinator/rounds", round_pages.index, methods=["GET"]),
         Route("/coordinator/rounds", round_pages.plan, methods=["POST"]),

@@ -134,5 +134,12 @@ def test_every_job_runs_alone_coalesces_and_is_never_dropped_as_misfired() -> No
     scheduler = build_scheduler(settings, make_transport(settings))
     assert JOB_DEFAULTS == {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
     jobs = {job.id: job for job in scheduler.get_jobs()}
-    assert set(jobs) == {"dispatch", "nudges", "pauses", "dead_letter_digest", "monthly_round"}
+    assert set(jobs) == {
+        "dispatch",
+        "nudges",
+        "pauses",
+        "dead_letter_digest",
+        "monthly_round",
+        "retention",
+    }
     assert str(scheduler.timezone) == "Europe/Amsterdam"

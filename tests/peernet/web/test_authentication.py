@@ -32,6 +32,8 @@ PUBLIC = {
     ("POST", "/pause/{token}"),
     ("GET", "/unsubscribe/{token}"),
     ("POST", "/unsubscribe/{token}"),
+    ("GET", "/stay/{token}"),
+    ("POST", "/stay/{token}"),
     ("GET", "/api/v1/openapi.json"),
     ("GET", "/api/v1/taxonomy"),
     ("POST", "/api/v1/events/{slug}/signups"),
