@@ -8,10 +8,12 @@ import httpx
 import pytest
 
 from peernet.attendees.models import Attendee, AttendeeStatus
+from peernet.attendees.rights import erase_attendee
 from peernet.audit.models import AuditEntry
 from peernet.coordinators.models import Coordinator
+from peernet.settings import Settings
 from tests.peernet.conftest import Clock
-from tests.peernet.factories import a_pair
+from tests.peernet.factories import a_pair, a_published_round
 from tests.peernet.helpers import csrf_token
 
 
@@ -93,3 +95,18 @@ async def test_the_audit_page_names_the_erasure_in_words(
     words = {"nl": "Gegevens van een deelnemer gewist", "en": "Attendee's data erased"}[locale]
     assert words in audit.text.replace("&#39;", "'")
     assert anouk.name not in audit.text
+
+
+async def test_the_partners_history_shows_a_former_participant(
+    coordinator_client: httpx.AsyncClient, settings: Settings, frozen_clock: Clock
+) -> None:
+    anouk, ruud = await a_pair()
+    await a_published_round(settings, [[anouk.id, ruud.id]])
+    await erase_attendee(settings, anouk.id, actor="cli", reason="request")
+    page = await coordinator_client.get(f"/coordinator/attendees/{ruud.id}")
+    assert page.status_code == 200
+    assert "Oud-deelnemer" in page.text and anouk.name not in page.text
+    erased = await coordinator_client.get(f"/coordinator/attendees/{anouk.id}")
+    assert "Gegevens gewist" in erased.text and 'action="/coordinator/attendees' not in erased.text
+    listing = await coordinator_client.get("/coordinator/attendees?status=erased")
+    assert listing.status_code == 200 and anouk.email not in listing.text
