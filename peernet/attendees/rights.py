@@ -52,7 +52,7 @@ from peernet.rounds.models import (
 from peernet.settings import Settings
 
 FORMER_PARTICIPANT = "a former participant"
-_FORMER = {"nl": "een oud-deelnemer", "en": FORMER_PARTICIPANT}
+FORMER = {"nl": "een oud-deelnemer", "en": FORMER_PARTICIPANT}
 # Why an erasure happened; a closed list so that no free text (which might name someone)
 # reaches the audit log.
 ERASURE_REASONS = ("request", "left", "inactive", "self", "unconfirmed")
@@ -396,7 +396,7 @@ async def _scrub_mail(attendee_id: int, addresses: set[str], needles: _Traces) -
             | Q(idempotency_key__icontains=needle)
         )
     for row in await OutboxMessage.filter(mentioning):
-        former = _FORMER.get(row.locale, FORMER_PARTICIPANT)
+        former = FORMER.get(row.locale, FORMER_PARTICIPANT)
         await OutboxMessage.filter(id=row.id).update(
             subject=_replace_all(row.subject, needles, former),
             text=_replace_all(row.text, needles, former),

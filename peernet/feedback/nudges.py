@@ -15,6 +15,7 @@ from tortoise.transactions import in_transaction
 from notifications import Address
 from peernet import clock
 from peernet.attendees.models import Attendee, AttendeeStatus
+from peernet.attendees.rights import FORMER, FORMER_PARTICIPANT
 from peernet.feedback.models import MatchFeedback, MeetingAnswer
 from peernet.feedback.service import RATINGS
 from peernet.links import answer_url, subscription_url
@@ -43,7 +44,8 @@ def _context(
 ) -> dict[str, Any]:
     context: dict[str, Any] = {
         "name": me.name,
-        "partner_names": [o.name for o in others],
+        # An erased partner has no name left: "a former participant" in the reader's language.
+        "partner_names": [o.name or FORMER.get(me.locale, FORMER_PARTICIPANT) for o in others],
         "answer_urls": _answer_urls(settings, match_id, me.id),
         "pause_url": subscription_url(settings, "pause", me.id),
         "unsubscribe_url": subscription_url(settings, "unsubscribe", me.id),

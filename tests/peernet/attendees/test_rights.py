@@ -221,6 +221,9 @@ async def test_erasure_leaves_no_trace_of_name_or_address_and_sends_her_nothing(
     assert any("ruud@example.org" in r for r in recipients)
     assert all(anouk.email not in r for r in recipients)
     assert all(anouk.name not in m.as_string() for m in transport.sent)
+    # His nudge, queued before the erasure, now names her as a former participant.
+    nudge = await OutboxMessage.get(kind="nudge_met", recipient_email=world.ruud.email)
+    assert FORMER_PARTICIPANT in nudge.text
 
     # Ruud's history shows a former participant; his own feedback and data are intact.
     ruud = await export_attendee(world.ruud.id)
@@ -298,3 +301,18 @@ async def test_cancelling_queued_mail_touches_only_hers(
     assert hers.status is OutboxStatus.FAILED and hers.last_error == "cancelled: unsubscribed"
     his = await OutboxMessage.get(recipient_email=ruud.email)
     assert his.status is OutboxStatus.PENDING
+
+
+async def test_a_nudge_queued_after_the_erasure_goes_to_the_partner_only(
+    settings: Settings, frozen_clock: Clock
+) -> None:
+    anouk, ruud = await a_pair()
+    await a_published_round(settings, [[anouk.id, ruud.id]])
+    await erase_attendee(settings, anouk.id, actor="cli", reason="request")
+    match = await Match.get()
+    assert match.nudge_met_due_at is not None
+    frozen_clock.set(match.nudge_met_due_at)
+    assert await queue_due_nudges(settings) == 1
+    [nudge] = await OutboxMessage.filter(kind="nudge_met")
+    assert nudge.recipient_email == ruud.email
+    assert FORMER_PARTICIPANT in nudge.text and anouk.name not in nudge.text
