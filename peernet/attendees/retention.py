@@ -24,6 +24,7 @@ from peernet import clock
 from peernet.attendees.models import Attendee, AttendeeStatus, Consent, Signup
 from peernet.attendees.rights import AttendeeNotFound, erase_attendee
 from peernet.attendees.subscription import add_months
+from peernet.audit.service import record
 from peernet.links import LinkInvalid, stay_url, subscription_url
 from peernet.outbox.service import enqueue
 from peernet.rounds.models import MatchMember
@@ -163,4 +164,15 @@ async def run_retention(settings: Settings) -> RetentionReport:
     report.signups_deleted, report.pending_deleted = await delete_unconfirmed_signups(settings)
     report.erased_inactive = await erase_the_silent(settings)
     report.asked_to_stay = await ask_the_inactive(settings)
+    # Each erasure has its own entry; the deletions and questions are summed up here.
+    if report.signups_deleted or report.pending_deleted or report.asked_to_stay:
+        await record(
+            "retention.run",
+            actor="worker",
+            details={
+                "signups_deleted": report.signups_deleted,
+                "pending_deleted": report.pending_deleted,
+                "asked_to_stay": report.asked_to_stay,
+            },
+        )
     return report

@@ -105,6 +105,8 @@ async def test_the_inactive_are_asked_once_and_erased_30_days_after_a_silent_que
     frozen_clock.set(start + 24 * 31 * DAY)
     assert (await run_retention(settings)).asked_to_stay == 3
     assert (await run_retention(settings)).asked_to_stay == 0  # asked once
+    [summary] = await AuditEntry.filter(action="retention.run")
+    assert summary.actor == "worker" and summary.details["asked_to_stay"] == 3
     asks = await OutboxMessage.filter(kind="stay_check").order_by("id")
     assert len(asks) == 3 and "wil je blijven meedoen" in asks[0].text
 
