@@ -98,9 +98,9 @@ async def cancel_queued_mail(attendee_id: int, *, reason: str) -> int:
     """Cancel every email waiting for, or stuck on its way to, this attendee.
 
     The one place that does so (unsubscribing, erasure). Pending rows become failed with
-    ``cancelled: <reason>``; failed and dead ones keep their status and are marked as
-    reported, so no digest lists them and nobody retries them by mistake. Returns how many
-    rows were changed."""
+    ``reason`` as their error ("unsubscribed" is what the undelivered page and the digest
+    leave out); failed and dead ones keep their status and are marked as reported, so no
+    later digest lists them. Returns how many rows were changed."""
     attendee = await Attendee.get_or_none(id=attendee_id)
     if attendee is None:
         return 0
@@ -108,7 +108,7 @@ async def cancel_queued_mail(attendee_id: int, *, reason: str) -> int:
     now = clock.now()
     cancelled = await OutboxMessage.filter(addressed, status=OutboxStatus.PENDING).update(
         status=OutboxStatus.FAILED,
-        last_error=f"cancelled: {reason}",
+        last_error=reason,
         lease_expires_at=None,
         reported_at=now,
     )
