@@ -44,6 +44,10 @@ The context each kind receives
 ``stay_check``
     name, inactive_months (int), erase_after_days (int), stay_url, pause_url,
     unsubscribe_url: the retention check asks an inactive attendee whether to stay
+``consent_renewal``
+    name, consent_url (the signed link whose page shows the new consent text and a button),
+    privacy_url, pause_url, unsubscribe_url: the consent text changed and they are left out
+    of rounds until they agree to the new one
 
 Mappings may be dicts or objects with those attributes (Jinja looks up both).
 """
@@ -68,6 +72,7 @@ KINDS = (
     "unmatched",
     "invitation",
     "stay_check",
+    "consent_renewal",
 )
 LOCALES = ("nl", "en")
 

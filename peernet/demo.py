@@ -13,14 +13,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from tortoise.transactions import in_transaction
 
 from peernet import clock
-from peernet.attendees.models import Attendance, Attendee, AttendeeStatus, Consent, Signup
-from peernet.attendees.service import (
-    CONFIRMATION_VALID_FOR,
-    CONSENT_PURPOSE,
-    CONSENT_VERSION,
-    hash_token,
-    normalize_email,
-)
+from peernet.attendees.consents import NewConsent, current_version, record_consents
+from peernet.attendees.models import Attendance, Attendee, AttendeeStatus, Signup
+from peernet.attendees.service import CONFIRMATION_VALID_FOR, hash_token, normalize_email
 from peernet.coordinators.models import Coordinator
 from peernet.coordinators.service import create_coordinator
 from peernet.events.models import Event
@@ -380,7 +375,7 @@ async def load_demo_data(size: int = 320) -> tuple[int, int]:
                     },
                     channel="form",
                     kind="signup",
-                    consent_version=CONSENT_VERSION,
+                    consent_version=current_version(),
                     locale=a.locale,
                     # Demo sign-ups were never emailed: the hash is of no token anyone holds.
                     token_hash=hash_token(f"demo-signup:{a.email_normalized}"),
@@ -391,12 +386,11 @@ async def load_demo_data(size: int = 320) -> tuple[int, int]:
                 for a in created
             ]
         )
-        await Consent.bulk_create(
+        await record_consents(
             [
-                Consent(
-                    attendee=a,
-                    purpose=CONSENT_PURPOSE,
-                    text_version=CONSENT_VERSION,
+                NewConsent(
+                    attendee_id=a.id,
+                    version=current_version(),
                     locale=a.locale,
                     channel=f"demo:{joined[a.email_normalized][0].id}",
                     given_at=joined[a.email_normalized][1],

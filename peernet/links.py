@@ -86,3 +86,23 @@ def read_stay(settings: Settings, token: str) -> int:
     if not isinstance(attendee_id, int):
         raise LinkInvalid("the stay link is invalid")
     return attendee_id
+
+
+def consent_renewal_url(settings: Settings, attendee_id: int, version: str) -> str:
+    """The link in a ``consent_renewal`` email: agree to text ``version``; it never expires."""
+    token = _lasting(settings, "consent").dumps({"p": attendee_id, "v": version})
+    return f"{settings.base_url}/consent/{token}"
+
+
+def read_consent_renewal(settings: Settings, token: str) -> tuple[int, str]:
+    try:
+        data = _lasting(settings, "consent").loads(token)
+    except BadData:
+        raise LinkInvalid("the consent link is invalid") from None
+    if (
+        not isinstance(data, dict)
+        or not isinstance(data.get("p"), int)
+        or not isinstance(data.get("v"), str)
+    ):
+        raise LinkInvalid("the consent link is invalid")
+    return data["p"], data["v"]

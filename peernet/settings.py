@@ -65,6 +65,13 @@ class Settings:
         self.round_draft_time: str = config("ROUND_DRAFT_TIME", default="09:00")
         self.auto_publish: bool = self._flag(config, "AUTO_PUBLISH")
         self.rate_limit_storage: str = config("RATE_LIMIT_STORAGE", default="memory://")
+        # Who is responsible for the attendees' data, and where to write about it (/privacy).
+        self.privacy_controller: str = config(
+            "PRIVACY_CONTROLLER", default="Stichting peernet (demo), Utrecht"
+        ).strip()
+        self.privacy_contact: str = config(
+            "PRIVACY_CONTACT", default="privacy@peernet.example.nl"
+        ).strip()
         # Development only: run as if it were this many days later (to see nudges in a demo).
         raw_offset = config("CLOCK_OFFSET_DAYS", default="0")
         if not raw_offset.isdigit():
@@ -142,11 +149,25 @@ class Settings:
         except (ZoneInfoNotFoundError, ValueError):
             raise SettingsError(f"TIMEZONE: unknown time zone {self.timezone_name!r}") from None
         self._check_round_schedule()
+        self._check_privacy()
         if urlsplit(self.rate_limit_storage).scheme not in ("memory", "redis", "rediss"):
             raise SettingsError(
                 "RATE_LIMIT_STORAGE: must be memory:// or a redis:// URL, not "
                 + repr(self.rate_limit_storage)
             )
+
+    def _check_privacy(self) -> None:
+        if not self.privacy_controller or len(self.privacy_controller) > 200:
+            raise SettingsError(
+                "PRIVACY_CONTROLLER: must name the organisation responsible for the data"
+                " (at most 200 characters)"
+            )
+        try:
+            Address(name="", email=self.privacy_contact)
+        except ValueError:
+            raise SettingsError(
+                f"PRIVACY_CONTACT: must be an email address, not {self.privacy_contact!r}"
+            ) from None
 
     def _check_round_schedule(self) -> None:
         from apscheduler.triggers.cron import CronTrigger

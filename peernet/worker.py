@@ -14,6 +14,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from notifications import Transport, transport_from_settings
 from peernet import db
+from peernet.attendees.consents import queue_consent_renewals
 from peernet.attendees.retention import run_retention
 from peernet.attendees.subscription import resume_ended_pauses
 from peernet.feedback.nudges import queue_due_nudges
@@ -27,6 +28,8 @@ logger = logging.getLogger("peernet.worker")
 DISPATCH_EVERY_SECONDS = 3
 NUDGES_EVERY_SECONDS = 60
 PAUSES_EVERY_SECONDS = 600
+# Asking to agree to a new consent text: soon after it is published, and after a pause ends.
+CONSENT_RENEWALS_EVERY_SECONDS = 600
 DIGEST_AT = {"hour": 8, "minute": 0}  # local time, every day
 RETENTION_AT = {"hour": 3, "minute": 30}  # local time, every day: a quiet hour
 # Every job: never two runs of it at once, missed runs collapse into one, however late.
@@ -69,6 +72,11 @@ def build_scheduler(settings: Settings, transport: Transport) -> AsyncIOSchedule
         if resumed:
             logger.info("pauses: %d attendees active again", resumed)
 
+    async def consent_renewals() -> None:
+        asked = await queue_consent_renewals(settings)
+        if asked:
+            logger.info("consent: %d attendees asked to agree to the new text", asked)
+
     async def digest() -> None:
         listed = await queue_dead_letter_digest(settings)
         if listed:
@@ -103,6 +111,12 @@ def build_scheduler(settings: Settings, transport: Transport) -> AsyncIOSchedule
     scheduler.add_job(pauses, "interval", seconds=PAUSES_EVERY_SECONDS, id="pauses")
     scheduler.add_job(digest, "cron", id="dead_letter_digest", **DIGEST_AT)
     scheduler.add_job(retention, "cron", id="retention", **RETENTION_AT)
+    scheduler.add_job(
+        consent_renewals,
+        "interval",
+        seconds=CONSENT_RENEWALS_EVERY_SECONDS,
+        id="consent_renewals",
+    )
     return scheduler
 
 

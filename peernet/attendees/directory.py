@@ -12,6 +12,7 @@ from tortoise.expressions import Q
 from peernet.attendees.models import Attendance, Attendee, AttendeeStatus, Consent, Signup
 from peernet.errors import FieldErrors, NotFound
 from peernet.events.models import Event
+from peernet.events.service import get_event
 from peernet.feedback.models import MatchFeedback
 from peernet.rounds.models import KeepApart, MatchMember, Round, RoundExclusion, RoundStatus
 from peernet.taxonomy.service import get_taxonomy
@@ -78,9 +79,10 @@ def _filtered(search: AttendeeFilter) -> Any:
 async def _event_people(slug: str) -> set[int] | None:
     if not slug:
         return None
-    event = await Event.get_or_none(slug=slug)
-    if event is None:
-        raise FieldErrors({"event": "unknown_choice"})
+    try:
+        event = await get_event(slug)
+    except NotFound:
+        raise FieldErrors({"event": "unknown_choice"}) from None
     people: set[int] = set()
     for model in (Attendance, Signup):
         ids = await model.filter(event_id=event.id).values_list("attendee_id", flat=True)

@@ -19,9 +19,10 @@ from tortoise.transactions import in_transaction
 
 from notifications import Address
 from peernet import clock
-from peernet.attendees.models import Attendee, AttendeeStatus, ImportBatch, Signup
+from peernet.attendees.consents import current_version
+from peernet.attendees.models import Attendance, Attendee, AttendeeStatus, ImportBatch, Signup
 from peernet.attendees.schemas import SingleLine, _deliverable_email
-from peernet.attendees.service import CONSENT_VERSION, hash_token, normalize_email
+from peernet.attendees.service import hash_token, normalize_email
 from peernet.audit.service import record
 from peernet.coordinators.models import Coordinator
 from peernet.errors import FieldErrors
@@ -296,7 +297,7 @@ async def _store_invitation(
         details=details,
         channel="import",
         kind="invitation",
-        consent_version=CONSENT_VERSION,
+        consent_version=current_version(),
         locale=locale,
         token_hash=hash_token(token),
         created_at=now,
@@ -332,6 +333,23 @@ async def _invite(settings: Settings, event: Event, chunk: list[LineReport], loc
             report.outcome = "known"
 
 
+async def _record_attendance(event: Event, known: list[LineReport]) -> None:
+    """People already in the network who are on the list were at the event too: record it
+    (once, however often the list is imported), without inviting or emailing them. Nobody
+    who left or was erased is touched."""
+    addresses = sorted({normalize_email(r.details["email"]) for r in known})
+    now = clock.now()
+    for start in range(0, len(addresses), 500):
+        people = await Attendee.filter(
+            email_normalized__in=addresses[start : start + 500],
+            status__in=[AttendeeStatus.ACTIVE, AttendeeStatus.PAUSED, AttendeeStatus.PENDING],
+        ).only("id")
+        await Attendance.bulk_create(
+            [Attendance(attendee_id=a.id, event_id=event.id, created_at=now) for a in people],
+            ignore_conflicts=True,
+        )
+
+
 async def import_registrations(
     settings: Settings,
     event: Event,
@@ -347,6 +365,7 @@ async def import_registrations(
     good = [r for r in preview.lines if r.outcome == "good"]
     for start in range(0, len(good), CHUNK):
         await _invite(settings, event, good[start : start + CHUNK], locale)
+    await _record_attendance(event, [r for r in preview.lines if r.outcome == "known"])
     stored = sum(1 for r in preview.lines if r.outcome == "good")
     already = sum(1 for r in preview.lines if r.outcome == "known")
     refused = [

@@ -6,10 +6,10 @@ from __future__ import annotations
 from tortoise.transactions import in_transaction
 
 from peernet import clock
-from peernet.attendees.models import Attendance, Attendee, AttendeeStatus, Consent, Signup
+from peernet.attendees.consents import current_version, record_consent
+from peernet.attendees.models import Attendance, Attendee, AttendeeStatus, Signup
 from peernet.attendees.schemas import SignupIn
 from peernet.attendees.service import (
-    CONSENT_PURPOSE,
     TokenInvalid,
     TokenUsed,
     find_signup,
@@ -56,10 +56,10 @@ async def accept_invitation(token: str, data: SignupIn) -> Attendee:
         await Attendance.get_or_create(
             attendee=attendee, event_id=signup.event_id, defaults={"created_at": now}
         )
-        await Consent.create(
-            attendee=attendee,
-            purpose=CONSENT_PURPOSE,
-            text_version=signup.consent_version,
+        # The text they agreed to is the one the form showed them now, not at the import.
+        await record_consent(
+            attendee,
+            version=current_version(),
             locale=data.locale,
             channel=f"invitation:{signup.event_id}",
             signup=signup,

@@ -23,6 +23,7 @@ from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from peernet import clock
+from peernet.attendees.consents import withdraw_consents
 from peernet.attendees.models import (
     Attendance,
     Attendee,
@@ -482,10 +483,9 @@ async def erase_attendee(
         await _scrub_mail(attendee_id, addresses, needles)
         await Signup.filter(attendee_id=attendee_id).delete()
         await MagicLink.filter(attendee_id=attendee_id).delete()
-        # Consent records stay as the anonymous proof of what was agreed, and are withdrawn.
-        await Consent.filter(attendee_id=attendee_id, withdrawn_at__isnull=True).update(
-            withdrawn_at=now
-        )
+        # Consent records stay as the anonymous proof of what was agreed, and are withdrawn
+        # (through the one consent service).
+        await withdraw_consents(attendee_id)
         # Attendance stays: an event's count survives; the row names only the placeholder.
         await AttendeeBlock.filter(Q(attendee_id=attendee_id) | Q(blocked_id=attendee_id)).delete()
         await KeepApart.filter(Q(attendee_a_id=attendee_id) | Q(attendee_b_id=attendee_id)).delete()

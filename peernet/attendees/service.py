@@ -13,7 +13,8 @@ from tortoise.transactions import in_transaction
 
 from notifications import Address
 from peernet import clock
-from peernet.attendees.models import Attendance, Attendee, AttendeeStatus, Consent, Signup
+from peernet.attendees.consents import current_version, record_consent
+from peernet.attendees.models import Attendance, Attendee, AttendeeStatus, Signup
 from peernet.attendees.schemas import SignupIn
 from peernet.errors import PeernetError
 from peernet.events.service import get_open_event
@@ -22,8 +23,6 @@ from peernet.outbox.service import enqueue
 from peernet.settings import Settings
 
 CONFIRMATION_VALID_FOR = timedelta(days=7)
-CONSENT_PURPOSE = "matching_and_email"
-CONSENT_VERSION = "2026-11-1"
 # secrets.token_urlsafe(32): 256 bits, 43 URL-safe characters.
 _TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{43}$")
 
@@ -96,7 +95,7 @@ async def _store_signup(
             event_id=event_id,
             details=details,
             channel=channel,
-            consent_version=CONSENT_VERSION,
+            consent_version=current_version(),
             locale=data.locale,
             token_hash=hash_token(token),
             created_at=now,
@@ -166,10 +165,9 @@ async def confirm_signup(token: str) -> Attendee:
             event_id=signup.event_id,
             defaults={"created_at": now},
         )
-        await Consent.create(
-            attendee=attendee,
-            purpose=CONSENT_PURPOSE,
-            text_version=signup.consent_version,
+        await record_consent(
+            attendee,
+            version=signup.consent_version,
             locale=signup.locale,
             channel=f"{signup.channel}:{signup.event_id}",
             signup=signup,

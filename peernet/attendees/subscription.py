@@ -8,7 +8,8 @@ from datetime import datetime
 from tortoise.transactions import in_transaction
 
 from peernet import clock
-from peernet.attendees.models import Attendee, AttendeeStatus, Consent
+from peernet.attendees.consents import withdraw_consents
+from peernet.attendees.models import Attendee, AttendeeStatus
 from peernet.attendees.rights import cancel_queued_mail
 from peernet.errors import FieldErrors
 from peernet.links import LinkInvalid
@@ -56,7 +57,7 @@ async def unsubscribe(attendee_id: int) -> Attendee:
         # Erased 30 days after leaving unless they come back (see attendees.retention).
         attendee.left_at = attendee.left_at or now
         await attendee.save(update_fields=["status", "updated_at", "left_at"])
-        await Consent.filter(attendee=attendee, withdrawn_at__isnull=True).update(withdrawn_at=now)
+        await withdraw_consents(attendee.id)
         await cancel_queued_mail(attendee.id, reason="unsubscribed")
     return attendee
 

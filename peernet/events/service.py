@@ -236,7 +236,9 @@ async def create_event(
 
 
 async def get_event(slug: str) -> Event:
-    event = await Event.get_or_none(slug=slug)
+    # A slug that could never have been made (too long, other characters) names no event;
+    # the database is not asked (a too-long value would not even fit the column).
+    event = await Event.get_or_none(slug=slug) if SLUG.match(slug) else None
     if event is None:
         raise NotFound(f"no event with slug {slug!r}")
     return event

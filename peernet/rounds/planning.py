@@ -27,6 +27,7 @@ from matching import (
     plan_round,
 )
 from peernet import clock
+from peernet.attendees.consents import RENEWAL_REASON, needing_renewal
 from peernet.attendees.models import Attendee, AttendeeStatus
 from peernet.audit.service import record
 from peernet.coordinators.models import Coordinator
@@ -239,7 +240,10 @@ async def propose_round(
     period = check_period(period, local_today(settings))
     rnd = await _draft_for(period)
     today = local_today(settings)
-    attendees = await Attendee.filter(status=AttendeeStatus.ACTIVE).order_by("id")
+    everyone = await Attendee.filter(status=AttendeeStatus.ACTIVE).order_by("id")
+    # Whose consent is of an older text is left out until they agree to the new one.
+    renewal = await needing_renewal({a.id for a in everyone})
+    attendees = [a for a in everyone if a.id not in renewal]
     active_ids = {a.id for a in attendees}
     excluded = {
         e.attendee_id for e in await RoundExclusion.filter(round=rnd) if e.attendee_id in active_ids
@@ -262,7 +266,8 @@ async def propose_round(
         "preset": rnd.preset,
         "unmatched_people": unmatched_details(
             plan, profiles, today=today, kept_apart=apart, excluded=excluded
-        ),
+        )
+        + [{"person": person, "reason": RENEWAL_REASON} for person in sorted(renewal)],
         "rejected_pins": jsonable(plan.rejected_pins),
     }
     async with in_transaction():

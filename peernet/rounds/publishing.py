@@ -20,6 +20,7 @@ from tortoise.transactions import in_transaction
 from matching import plan_round
 from notifications import Address
 from peernet import clock
+from peernet.attendees.consents import RENEWAL_REASON, needing_renewal
 from peernet.attendees.models import Attendee, AttendeeStatus, Consent
 from peernet.audit.service import record
 from peernet.coordinators.models import Coordinator
@@ -69,7 +70,7 @@ async def _available(ids: set[int], round_id: int) -> set[int]:
     excluded = set(
         await RoundExclusion.filter(round_id=round_id).values_list("attendee_id", flat=True)
     )
-    return active - withdrawn - excluded
+    return active - withdrawn - excluded - await needing_renewal(active)
 
 
 def _links_among(explanation: dict[str, Any], stay: set[int]) -> dict[str, Any]:
@@ -101,7 +102,8 @@ async def publish_round(
         planned_unmatched = [
             entry
             for entry in rnd.stats.get("unmatched_people", [])
-            if entry.get("reason") != "excluded"
+            # Whoever must first agree to a new consent text was asked that instead.
+            if entry.get("reason") not in ("excluded", RENEWAL_REASON)
         ]
         everyone = {a for group in members.values() for a in group}
         everyone |= {int(e["person"]) for e in planned_unmatched}

@@ -72,6 +72,9 @@ def describe_unmatched(
     meeting = me.meeting_preference
 
     suggestions: list[str] = []
+    if reason == "consent_renewal":
+        # Nothing else to suggest: agreeing to the new text puts them back in.
+        return UnmatchedText(reason=t("unmatched.reason.consent_renewal"), suggestions=())
     if reason != "excluded":
         if meeting == "in_person":
             suggestions.append(t("unmatched.suggest.online"))

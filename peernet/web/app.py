@@ -15,10 +15,10 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from peernet import db
+from peernet.attendees import consent_pages, invite_pages, rights_pages, subscription_pages
 from peernet.attendees import coordinator_pages as attendee_pages
 from peernet.attendees import endpoints as signup_api
 from peernet.attendees import export_endpoints as attendees_api
-from peernet.attendees import invite_pages, rights_pages, subscription_pages
 from peernet.attendees import pages as signup_pages
 from peernet.audit import pages as audit_pages
 from peernet.coordinators import pages as coordinator_pages
@@ -138,6 +138,10 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         # The retention check's "yes, I am staying" (GET shows the button, POST answers).
         Route("/stay/{token}", subscription_pages.stay_form, methods=["GET"], name="stay"),
         Route("/stay/{token}", subscription_pages.stay_submit, methods=["POST"]),
+        # The privacy statement, and agreeing to a new consent text (signed link).
+        Route("/privacy", consent_pages.privacy, methods=["GET"], name="privacy"),
+        Route("/consent/{token}", consent_pages.renewal_form, methods=["GET"], name="consent"),
+        Route("/consent/{token}", consent_pages.renewal_submit, methods=["POST"]),
         # Coordinators' rounds (signed-in pages).
         Route("/coordinator/rounds", round_pages.index, methods=["GET"]),
         Route("/coordinator/rounds", round_pages.plan, methods=["POST"]),

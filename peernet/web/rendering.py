@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
 
+from peernet.attendees.consents import current_consent
 from peernet.i18n import catalog, pick_locale, translate
 from peernet.settings import LOCALES, Settings
 from peernet.taxonomy.service import get_taxonomy
@@ -17,6 +18,8 @@ from peernet.web.dates import local_date
 
 LANG_COOKIE = "peernet_lang"
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+# The consent text in force, with its version: what the sign-up form shows and records.
+templates.env.globals["current_consent"] = current_consent
 
 
 def settings_of(request: Request) -> Settings:

@@ -38,6 +38,13 @@ def context_for(kind: str) -> dict[str, Any]:
             "invite_url": f"{BASE}/invite/abc123",
             "expires_days": 30,
         }
+    if kind == "consent_renewal":
+        return {
+            "name": "Ümit Çelik",
+            "consent_url": f"{BASE}/consent/abc123",
+            "privacy_url": f"{BASE}/privacy",
+            **subscription,
+        }
     if kind == "introduction":
         return {
             "recipient": {

@@ -44,6 +44,8 @@ def test_production_refuses_the_development_secret_key() -> None:
         ("AUTO_PUBLISH", "maybe"),
         ("RATE_LIMIT_STORAGE", "memcached://x"),
         ("CLOCK_OFFSET_DAYS", "-3"),
+        ("PRIVACY_CONTROLLER", " "),
+        ("PRIVACY_CONTACT", "privacy at example"),
     ],
 )
 def test_a_bad_setting_is_refused_naming_the_variable(variable: str, value: str) -> None:

@@ -11,7 +11,14 @@ import httpx
 import pytest
 
 from peernet.attendees.importing import import_registrations, preview_import, read_rows
-from peernet.attendees.models import Attendee, AttendeeStatus, Consent, ImportBatch, Signup
+from peernet.attendees.models import (
+    Attendance,
+    Attendee,
+    AttendeeStatus,
+    Consent,
+    ImportBatch,
+    Signup,
+)
 from peernet.audit.models import AuditEntry
 from peernet.errors import FieldErrors
 from peernet.outbox.models import OutboxMessage
@@ -164,6 +171,22 @@ async def test_importing_twice_and_an_edited_copy_invites_everyone_once(
     assert await Signup.filter(kind="invitation").count() == 4
     assert await OutboxMessage.filter(kind="invitation").count() == 4
     assert await AuditEntry.filter(action="attendees.import").count() == 3
+
+
+async def test_people_already_in_the_network_are_recorded_at_the_event_once_and_not_mailed(
+    empty_db: None, settings: Settings
+) -> None:
+    event = await an_event()
+    anouk = await an_attendee()  # on the list, active
+    left = await an_attendee(
+        "Mira Vos", email="mira@example.org", status=AttendeeStatus.LEFT
+    )  # on the list, but she left: untouched, not invited again
+    for _ in range(2):
+        await import_registrations(settings, event, REGISTRATIONS)
+    assert await Attendance.filter(event_id=event.id, attendee_id=anouk.id).count() == 1
+    assert not await Attendance.filter(attendee_id=left.id).exists()
+    mails = await OutboxMessage.filter(kind="invitation")
+    assert sorted(m.recipient_email for m in mails) == ["sanne@example.org", "youssef@example.org"]
 
 
 async def test_two_imports_racing_store_each_person_once(

@@ -64,13 +64,16 @@ async def test_the_dashboard_in_dutch(
     assert '<a href="/coordinator/" aria-current="page">Overzicht</a>' in text
     assert "<script" not in text
     for figure in (
-        "<strong>4</strong> actief",
-        "<strong>1</strong> gepauzeerd",
-        "<strong>1</strong> nog niet bevestigd",
+        '<strong>4</strong> <a href="/coordinator/attendees?status=active">actief</a>',
+        '<strong>1</strong> <a href="/coordinator/attendees?status=paused">gepauzeerd</a>',
+        '<strong>1</strong> <a href="/coordinator/attendees?status=pending">nog niet bevestigd</a>',
         "<strong>1</strong> aanmeldingen wachten op bevestiging",
         '<strong>2</strong> <a href="/coordinator/outbox">onbezorgde e-mails</a>',
     ):
         assert figure in text
+    # Each count opens the directory filtered to those people.
+    paused = await coordinator_client.get("/coordinator/attendees?status=paused")
+    assert "1 deelnemer(s) gevonden" in paused.text
     found = pictures(page)
     assert set(found) == {
         "Deelnemers per politie-eenheid",
@@ -118,7 +121,9 @@ async def test_the_dashboard_in_english(
     page = await coordinator_client.get("/coordinator/?lang=en")
     assert page.status_code == 200
     assert '<html lang="en">' in page.text
-    assert "<strong>4</strong> active" in page.text
+    assert (
+        '<strong>4</strong> <a href="/coordinator/attendees?status=active">active</a>' in page.text
+    )
     found = pictures(page)
     assert "Attendees by police unit" in found
     assert {"Sept 2026: 2", "Oct 2026: 2"} <= words(found["Confirmed attendees per month"])

@@ -431,3 +431,19 @@ async def test_a_notice_only_shows_for_a_known_outcome(
     made_up = await coordinator_client.get(f"{url}?done=created/import")
     assert made_up.status_code == 200
     assert "events.done" not in made_up.text and 'class="notice success"' not in made_up.text
+
+
+async def test_a_slug_that_could_never_exist_is_a_404_not_an_error(
+    coordinator_client: httpx.AsyncClient, client: httpx.AsyncClient
+) -> None:
+    await an_event()
+    for slug in ("a" * 65, "a" * 300, "Omei", "omei_utrecht", "omei--"):
+        assert (await client.get(f"/join/{slug}")).status_code == 404
+        api = await client.post(f"/api/v1/events/{slug}/signups", json=signup_data())
+        assert api.status_code == 404
+        assert (await coordinator_client.get(f"/coordinator/events/{slug}")).status_code == 404
+        assert (
+            await coordinator_client.get(f"/coordinator/events/{slug}/qr.png")
+        ).status_code == 404
+    directory = await coordinator_client.get("/coordinator/attendees", params={"event": "a" * 300})
+    assert directory.status_code == 422

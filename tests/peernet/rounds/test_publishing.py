@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import date
 
 import pytest
 
+from peernet.attendees.consents import CONSENT_TEXTS, ConsentText, current_version, record_consent
 from peernet.attendees.models import Attendee, AttendeeStatus, Consent
 from peernet.attendees.subscription import pause, unsubscribe
 from peernet.audit.models import AuditEntry
@@ -97,9 +99,11 @@ async def test_eight_publishers_at_once_send_one_set_of_introductions(
     assert nudged == 2
 
 
-@pytest.mark.parametrize("leaves", ["unsubscribe", "pause", "exclude", "withdraw_consent"])
+@pytest.mark.parametrize(
+    "leaves", ["unsubscribe", "pause", "exclude", "withdraw_consent", "new_consent_text"]
+)
 async def test_whoever_dropped_out_since_the_draft_gets_nothing_and_the_partners_are_regrouped(
-    settings: Settings, leaves: str
+    settings: Settings, leaves: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     people = await four()
     rnd, _ = await propose_round(settings, "2026-12")
@@ -112,6 +116,21 @@ async def test_whoever_dropped_out_since_the_draft_gets_nothing_and_the_partners
         await pause(gone.id, "1")
     elif leaves == "exclude":
         await RoundExclusion.create(round_id=rnd.id, attendee_id=gone.id, created_at=rnd.created_at)
+    elif leaves == "new_consent_text":
+        # They agreed to the text of the time; a new one is published before the round is.
+        await record_consent(
+            gone,
+            version=current_version(),
+            locale="nl",
+            channel="test",
+            given_at=rnd.created_at,
+            confirmed_at=rnd.created_at,
+        )
+        monkeypatch.setitem(
+            CONSENT_TEXTS,
+            "2099-01-1",
+            ConsentText("2099-01-1", date(2099, 1, 1), {"nl": "Nieuw", "en": "New"}),
+        )
     else:
         await Consent.create(
             attendee=gone,

@@ -42,6 +42,10 @@ PUBLIC = {
     # An imported person's invitation: the emailed token is the credential.
     ("GET", "/invite/{token}"),
     ("POST", "/invite/{token}"),
+    # The privacy statement, and agreeing to a new consent text (the signed link).
+    ("GET", "/privacy"),
+    ("GET", "/consent/{token}"),
+    ("POST", "/consent/{token}"),
 }
 PUBLIC_MOUNTS = {"/static"}
 _PARAM = re.compile(r"{([^}:]+)(?::([^}]+))?}")

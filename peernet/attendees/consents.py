@@ -1,0 +1,306 @@
+"""Consent, kept honestly: the one place that writes consent records, and the text of every
+version an attendee could have agreed to.
+
+Every consent record names the version of the text that was shown. The texts of all versions
+live in ``consent_texts.json`` (oldest first; the last one is in force), so a record can be
+shown or exported exactly as it was agreed. When the text changes, attendees whose consent is
+of an older version are asked once (per version) to agree again, and the round planner leaves
+them out until they do.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from importlib.resources import files
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from notifications import Address
+from peernet import clock
+from peernet.attendees.models import Attendee, AttendeeStatus, Consent, Signup
+from peernet.audit.service import record
+from peernet.errors import NotFound
+from peernet.links import LinkInvalid, consent_renewal_url, read_consent_renewal, subscription_url
+from peernet.outbox.models import OutboxMessage
+from peernet.outbox.service import enqueue
+from peernet.settings import LOCALES, Settings
+
+CONSENT_PURPOSE = "matching_and_email"
+RENEWAL_KIND = "consent_renewal"
+# The round planner's and the round page's reason for leaving someone out.
+RENEWAL_REASON = "consent_renewal"
+
+
+class UnknownConsentVersion(NotFound):
+    code = "consent_version_unknown"
+
+
+@dataclass(frozen=True)
+class ConsentText:
+    """One version of the consent text, in every locale, and the day it took effect."""
+
+    version: str
+    published: date
+    texts: dict[str, str]
+
+    def text(self, locale: str) -> str:
+        return self.texts.get(locale) or self.texts["nl"]
+
+
+def _load_texts() -> dict[str, ConsentText]:
+    raw = json.loads(
+        files("peernet.attendees").joinpath("consent_texts.json").read_text(encoding="utf-8")
+    )
+    texts: dict[str, ConsentText] = {}
+    for version, entry in raw.items():
+        missing = [locale for locale in LOCALES if not entry.get(locale)]
+        if missing:
+            raise ValueError(f"consent_texts.json: version {version} lacks {', '.join(missing)}")
+        texts[version] = ConsentText(
+            version=version,
+            published=date.fromisoformat(entry["published"]),
+            texts={locale: entry[locale] for locale in LOCALES},
+        )
+    return texts
+
+
+# Oldest first; the last is the text in force. Never edit a published version: add one.
+CONSENT_TEXTS: dict[str, ConsentText] = _load_texts()
+
+
+def current_consent() -> ConsentText:
+    """The consent text in force: the one the sign-up form shows."""
+    return CONSENT_TEXTS[next(reversed(CONSENT_TEXTS))]
+
+
+def current_version() -> str:
+    return current_consent().version
+
+
+def consent_text(version: str, locale: str) -> str:
+    """The exact text of consent ``version`` in ``locale`` (Dutch if there is no such locale)."""
+    found = CONSENT_TEXTS.get(version)
+    if found is None:
+        raise UnknownConsentVersion(f"no consent text of version {version!r}")
+    return found.text(locale)
+
+
+@dataclass(frozen=True)
+class NewConsent:
+    """A consent to record: who agreed, to which text version, in which language and where."""
+
+    attendee_id: int
+    version: str
+    locale: str
+    channel: str
+    given_at: datetime
+    confirmed_at: datetime
+    signup_id: int | None = None
+    purpose: str = CONSENT_PURPOSE
+
+
+def _row(new: NewConsent) -> Consent:
+    return Consent(
+        attendee_id=new.attendee_id,
+        purpose=new.purpose,
+        text_version=new.version,
+        locale=new.locale,
+        channel=new.channel,
+        signup_id=new.signup_id,
+        given_at=new.given_at,
+        confirmed_at=new.confirmed_at,
+    )
+
+
+async def record_consent(
+    attendee: Attendee,
+    *,
+    version: str,
+    locale: str,
+    channel: str,
+    given_at: datetime,
+    confirmed_at: datetime,
+    signup: Signup | None = None,
+    purpose: str = CONSENT_PURPOSE,
+) -> Consent:
+    """Store that ``attendee`` agreed to consent text ``version``. Call it inside the
+    transaction of what the consent belongs to (a confirmation, an accepted invitation)."""
+    row = _row(
+        NewConsent(
+            attendee_id=attendee.id,
+            version=version,
+            locale=locale,
+            channel=channel,
+            given_at=given_at,
+            confirmed_at=confirmed_at,
+            signup_id=signup.id if signup else None,
+            purpose=purpose,
+        )
+    )
+    await row.save()
+    return row
+
+
+async def record_consents(consents: Sequence[NewConsent]) -> None:
+    """Many consents at once (the demo population): the same records as
+    :func:`record_consent`, in one insert."""
+    await Consent.bulk_create([_row(new) for new in consents])
+
+
+async def withdraw_consents(attendee_id: int) -> int:
+    """The attendee withdraws every consent they hold; returns how many records changed.
+    Call it inside the transaction of their leaving."""
+    now = clock.now()
+    withdrawn = await Consent.filter(attendee_id=attendee_id, withdrawn_at__isnull=True).update(
+        withdrawn_at=now
+    )
+    if withdrawn:
+        await record(
+            "consent.withdraw",
+            actor="attendee",
+            subject=f"attendee:{attendee_id}",
+            details={"records": withdrawn},
+        )
+    return withdrawn
+
+
+async def needing_renewal(attendee_ids: Collection[int] | None = None) -> set[int]:
+    """Who holds consent, but only to an older text than the one in force.
+
+    Someone with no consent record at all is not asked (they never consented through a
+    form), nor is someone whose every consent is withdrawn (they left)."""
+    query = Consent.filter(withdrawn_at__isnull=True)
+    if attendee_ids is not None:
+        query = query.filter(attendee_id__in=list(attendee_ids))
+    current = current_version()
+    holding: dict[int, set[str]] = {}
+    for person, version in await query.values_list("attendee_id", "text_version"):
+        holding.setdefault(int(person), set()).add(str(version))
+    return {person for person, versions in holding.items() if current not in versions}
+
+
+def renewal_key(attendee_id: int, version: str) -> str:
+    return f"{RENEWAL_KIND}:{attendee_id}:{version}"
+
+
+async def queue_consent_renewals(settings: Settings) -> int:
+    """Ask every active attendee whose consent is of an older text to agree to the new one:
+    one email per attendee and version, however often this runs. Paused attendees are asked
+    once they are active again; those who left or were erased never."""
+    active = {
+        a.id: a
+        for a in await Attendee.filter(status=AttendeeStatus.ACTIVE).order_by("id")
+        if a.erased_at is None
+    }
+    version = current_version()
+    due = sorted(await needing_renewal(active.keys()))
+    asked = {
+        str(key)
+        for key in await OutboxMessage.filter(
+            idempotency_key__in=[renewal_key(person, version) for person in due]
+        ).values_list("idempotency_key", flat=True)
+    }
+    queued = 0
+    for person in due:
+        key = renewal_key(person, version)
+        if key in asked:
+            continue
+        attendee = active[person]
+        try:
+            async with in_transaction():
+                await enqueue(
+                    settings,
+                    key=key,
+                    kind=RENEWAL_KIND,
+                    locale=attendee.locale,
+                    recipient=Address(name=attendee.name, email=attendee.email),
+                    context=renewal_context(settings, attendee, version),
+                    unsubscribe_url=subscription_url(settings, "unsubscribe", attendee.id),
+                )
+        except IntegrityError:
+            continue  # another worker asked them at the same moment: once is enough
+        queued += 1
+    if queued:
+        await record(
+            "consent.renewal_request",
+            actor="worker",
+            subject=f"consent:{version}",
+            details={"version": version, "requests": queued},
+        )
+    return queued
+
+
+def renewal_context(settings: Settings, attendee: Attendee, version: str) -> dict[str, object]:
+    """The context of the ``consent_renewal`` email."""
+    return {
+        "name": attendee.name,
+        "consent_url": consent_renewal_url(settings, attendee.id, version),
+        "privacy_url": f"{settings.base_url}/privacy",
+        "pause_url": subscription_url(settings, "pause", attendee.id),
+        "unsubscribe_url": subscription_url(settings, "unsubscribe", attendee.id),
+    }
+
+
+@dataclass(frozen=True)
+class RenewalOffer:
+    """What a renewal link's page shows: the text to agree to, and whether that is done."""
+
+    attendee_id: int
+    consent: ConsentText
+    agreed: bool
+
+
+async def _renewable(attendee_id: int) -> Attendee:
+    attendee = await Attendee.get_or_none(id=attendee_id)
+    if attendee is None or attendee.status in (AttendeeStatus.LEFT, AttendeeStatus.ERASED):
+        # Someone who left comes back by signing up again, not through an old email.
+        raise LinkInvalid("the consent link names no current attendee")
+    return attendee
+
+
+async def renewal_offer(settings: Settings, token: str) -> RenewalOffer:
+    """Read a renewal link (GET): nothing changes."""
+    attendee_id, version = read_consent_renewal(settings, token)
+    if version not in CONSENT_TEXTS:
+        raise LinkInvalid("the consent link names no consent text")
+    await _renewable(attendee_id)
+    agreed = await Consent.filter(
+        attendee_id=attendee_id, text_version=version, withdrawn_at__isnull=True
+    ).exists()
+    return RenewalOffer(attendee_id=attendee_id, consent=CONSENT_TEXTS[version], agreed=agreed)
+
+
+async def renew_consent(settings: Settings, token: str, *, locale: str) -> Consent:
+    """Record the agreement a renewal link asks for (POST). Repeated, it records nothing new."""
+    offer = await renewal_offer(settings, token)
+    version = offer.consent.version
+    now = clock.now()
+    async with in_transaction():
+        # Touching the attendee's row first is the lock: of two clicks at once, the second
+        # waits here and then finds the first one's record.
+        await Attendee.filter(id=offer.attendee_id).update(updated_at=now)
+        existing = await Consent.filter(
+            attendee_id=offer.attendee_id, text_version=version, withdrawn_at__isnull=True
+        ).first()
+        if existing is not None:
+            return existing
+        attendee = await _renewable(offer.attendee_id)
+        consent = await record_consent(
+            attendee,
+            version=version,
+            locale=locale if locale in LOCALES else attendee.locale,
+            channel="renewal",
+            given_at=now,
+            confirmed_at=now,
+        )
+        await record(
+            "consent.renew",
+            actor="attendee",
+            subject=f"attendee:{attendee.id}",
+            details={"version": version},
+        )
+    return consent
