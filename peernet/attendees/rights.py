@@ -23,7 +23,11 @@ from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from peernet import clock
-from peernet.attendees.consents import withdraw_consents
+from peernet.attendees.consents import (
+    UnknownConsentVersion,
+    consent_text,
+    withdraw_consents,
+)
 from peernet.attendees.models import (
     Attendance,
     Attendee,
@@ -126,6 +130,14 @@ def _when(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
+def _consent_text(version: str, locale: str) -> str | None:
+    """The words they agreed to; None for a version whose text was never kept."""
+    try:
+        return consent_text(version, locale)
+    except UnknownConsentVersion:
+        return None
+
+
 def _partner_name(partner: Attendee) -> str:
     return FORMER_PARTICIPANT if partner.status is AttendeeStatus.ERASED else partner.name
 
@@ -163,6 +175,7 @@ async def export_attendee(attendee_id: int) -> dict[str, Any]:
         {
             "purpose": c.purpose,
             "text_version": c.text_version,
+            "text": _consent_text(c.text_version, c.locale),
             "locale": c.locale,
             "channel": c.channel,
             "given_at": _when(c.given_at),

@@ -14,6 +14,7 @@ import pytest
 from tortoise import Tortoise
 
 from notifications import DeliveryResult, DeliveryStatus
+from peernet.attendees.consents import consent_text
 from peernet.attendees.models import (
     Attendance,
     Attendee,
@@ -156,6 +157,7 @@ async def test_the_export_holds_what_was_stored_and_nothing_of_anyone_else(
     assert exported["profile"]["last_active_at"] is not None
     consents = await Consent.filter(attendee_id=world.anouk.id)
     assert [c["text_version"] for c in exported["consents"]] == [c.text_version for c in consents]
+    assert exported["consents"][0]["text"] == consent_text(consents[0].text_version, "nl")
     assert [e["event"]["title"] for e in exported["events_attended"]] == [
         "Terugkomdag OMEI Utrecht"
     ]
