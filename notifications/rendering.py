@@ -41,6 +41,9 @@ The context each kind receives
 ``invitation``
     name, event_title, invite_url, expires_days (int): a coordinator imported them from
     the event's registration list; they join (and consent) through the link, or ignore it
+``stay_check``
+    name, inactive_months (int), erase_after_days (int), stay_url, pause_url,
+    unsubscribe_url: the retention check asks an inactive attendee whether to stay
 ``consent_renewal``
     name, consent_url (the signed link whose page shows the new consent text and a button),
     privacy_url, pause_url, unsubscribe_url: the consent text changed and they are left out
@@ -68,6 +71,7 @@ KINDS = (
     "round_ready",
     "unmatched",
     "invitation",
+    "stay_check",
     "consent_renewal",
     "magic_link",
 )

@@ -263,6 +263,57 @@ def _revoke_api_token(settings: Settings, args: argparse.Namespace) -> None:
     asyncio.run(_with_db(settings, work))
 
 
+def _unknown_attendee(email: str) -> SystemExit:
+    print(f"peernet: no attendee with the address {email}", file=sys.stderr)
+    return SystemExit(1)
+
+
+def _export(settings: Settings, args: argparse.Namespace) -> None:
+    """``peernet export EMAIL``: everything kept about one attendee, as JSON on stdout."""
+    import json
+
+    from peernet.attendees.rights import (
+        AttendeeNotFound,
+        export_attendee,
+        find_by_email,
+        record_export,
+    )
+
+    async def work() -> None:
+        try:
+            attendee = await find_by_email(args.email)
+        except AttendeeNotFound:
+            raise _unknown_attendee(args.email) from None
+        data = await export_attendee(attendee.id)
+        await record_export(attendee.id, actor=_CLI)
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+
+    asyncio.run(_with_db(settings, work))
+
+
+def _erase(settings: Settings, args: argparse.Namespace) -> None:
+    """``peernet erase EMAIL``: erase an attendee on a request that came by other means."""
+    from peernet.attendees.rights import AttendeeNotFound, erase_attendee, find_by_email
+
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise PeernetError("erase: not at a terminal, so nothing is asked: add --yes")
+        answer = input(f"Erase everything kept about {args.email}? This cannot be undone. [y/N] ")
+        if answer.strip().lower() not in ("y", "yes", "j", "ja"):
+            print("nothing erased")
+            return
+
+    async def work() -> None:
+        try:
+            attendee = await find_by_email(args.email)
+        except AttendeeNotFound:
+            raise _unknown_attendee(args.email) from None
+        erased = await erase_attendee(settings, attendee.id, actor=_CLI, reason="request")
+        print(f"attendee {attendee.id} " + ("erased" if erased else "was already erased"))
+
+    asyncio.run(_with_db(settings, work))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="peernet", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -310,6 +361,13 @@ def build_parser() -> argparse.ArgumentParser:
     revoke = commands.add_parser("revoke-api-token", help="revoke an API token by its id")
     revoke.add_argument("token_id", type=int)
     revoke.set_defaults(run=_revoke_api_token)
+    export = commands.add_parser("export", help="print everything kept about an attendee (JSON)")
+    export.add_argument("email")
+    export.set_defaults(run=_export)
+    erase = commands.add_parser("erase", help="erase an attendee's personal data everywhere")
+    erase.add_argument("email")
+    erase.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    erase.set_defaults(run=_erase)
     return parser
 
 

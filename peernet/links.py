@@ -59,6 +59,35 @@ def read_subscription(settings: Settings, action: str, token: str) -> int:
     return attendee_id
 
 
+def attendee_of_unsubscribe_url(settings: Settings, url: object) -> int | None:
+    """The attendee an email's List-Unsubscribe link names, if it is one of ours."""
+    prefix = f"{settings.base_url}/unsubscribe/"
+    if not isinstance(url, str) or not url.startswith(prefix):
+        return None
+    try:
+        return read_subscription(settings, "unsubscribe", url.removeprefix(prefix))
+    except LinkInvalid:
+        return None
+
+
+STAY_VALID_FOR_SECONDS = 60 * 24 * 3600  # longer than the 30 days before erasure
+
+
+def stay_url(settings: Settings, attendee_id: int) -> str:
+    """The "yes, I am staying" link of the retention check."""
+    return f"{settings.base_url}/stay/{_timed(settings, 'stay').dumps(attendee_id)}"
+
+
+def read_stay(settings: Settings, token: str) -> int:
+    try:
+        attendee_id = _timed(settings, "stay").loads(token, max_age=STAY_VALID_FOR_SECONDS)
+    except BadData:
+        raise LinkInvalid("the stay link is invalid or has expired") from None
+    if not isinstance(attendee_id, int):
+        raise LinkInvalid("the stay link is invalid")
+    return attendee_id
+
+
 def consent_renewal_url(settings: Settings, attendee_id: int, version: str) -> str:
     """The link in a ``consent_renewal`` email: agree to text ``version``; it never expires."""
     token = _lasting(settings, "consent").dumps({"p": attendee_id, "v": version})

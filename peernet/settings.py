@@ -51,6 +51,15 @@ class Settings:
         self.outbox_lease_seconds: int = self._positive(config, "OUTBOX_LEASE_SECONDS", 300)
         self.delivery_deadline_hours: int = self._positive(config, "DELIVERY_DEADLINE_HOURS", 48)
         self.session_hours: int = self._positive(config, "SESSION_HOURS", 12)
+        # Attendees with no sign of life for this long are asked whether they want to stay.
+        self.retention_inactive_months: int = self._positive(
+            config, "RETENTION_INACTIVE_MONTHS", 24
+        )
+        if self.retention_inactive_months > 120:
+            raise SettingsError(
+                "RETENTION_INACTIVE_MONTHS: at most 120 (ten years), not"
+                f" {self.retention_inactive_months}"
+            )
         # When the worker plans the month's draft: APScheduler cron fields, local time.
         self.round_draft_day: str = config("ROUND_DRAFT_DAY", default="1st mon")
         self.round_draft_time: str = config("ROUND_DRAFT_TIME", default="09:00")

@@ -15,6 +15,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from notifications import Transport, transport_from_settings
 from peernet import db
 from peernet.attendees.consents import queue_consent_renewals
+from peernet.attendees.retention import run_retention
 from peernet.attendees.subscription import resume_ended_pauses
 from peernet.feedback.nudges import queue_due_nudges
 from peernet.outbox.digest import queue_dead_letter_digest
@@ -30,6 +31,7 @@ PAUSES_EVERY_SECONDS = 600
 # Asking to agree to a new consent text: soon after it is published, and after a pause ends.
 CONSENT_RENEWALS_EVERY_SECONDS = 600
 DIGEST_AT = {"hour": 8, "minute": 0}  # local time, every day
+RETENTION_AT = {"hour": 3, "minute": 30}  # local time, every day: a quiet hour
 # Every job: never two runs of it at once, missed runs collapse into one, however late.
 JOB_DEFAULTS = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
 
@@ -80,6 +82,18 @@ def build_scheduler(settings: Settings, transport: Transport) -> AsyncIOSchedule
         if listed:
             logger.info("digest: %d undeliverable messages reported", listed)
 
+    async def retention() -> None:
+        report = await run_retention(settings)
+        logger.info(
+            "retention: %d erased after leaving, %d sign-ups and %d pending attendees deleted,"
+            " %d asked to stay, %d erased after no answer",
+            report.erased_after_leaving,
+            report.signups_deleted,
+            report.pending_deleted,
+            report.asked_to_stay,
+            report.erased_inactive,
+        )
+
     async def monthly_round() -> None:
         await plan_month_on_schedule(settings)
 
@@ -96,6 +110,7 @@ def build_scheduler(settings: Settings, transport: Transport) -> AsyncIOSchedule
     scheduler.add_job(nudges, "interval", seconds=NUDGES_EVERY_SECONDS, id="nudges")
     scheduler.add_job(pauses, "interval", seconds=PAUSES_EVERY_SECONDS, id="pauses")
     scheduler.add_job(digest, "cron", id="dead_letter_digest", **DIGEST_AT)
+    scheduler.add_job(retention, "cron", id="retention", **RETENTION_AT)
     scheduler.add_job(
         consent_renewals,
         "interval",

@@ -12,7 +12,6 @@ from peernet.web.dates import local_date
 from peernet.web.rendering import message_page, render, request_locale, settings_of
 
 # Inactive attendees are asked whether to stay after this many months (issue 9, item 5).
-INACTIVE_MONTHS = 24
 
 
 async def privacy(request: Request) -> Response:
@@ -24,7 +23,7 @@ async def privacy(request: Request) -> Response:
         {
             "controller": settings.privacy_controller,
             "contact": settings.privacy_contact,
-            "inactive_months": getattr(settings, "inactive_months", INACTIVE_MONTHS),
+            "inactive_months": settings.retention_inactive_months,
             "consent": consent,
             "consent_date": local_date(consent.published, request_locale(request)),
         },

@@ -39,6 +39,9 @@ async def accept_invitation(token: str, data: SignupIn) -> Attendee:
         if not claimed:
             raise TokenUsed("the invitation was already used")
         attendee = await Attendee.get(id=signup.attendee_id)
+        if attendee.status is AttendeeStatus.ERASED:
+            # Erased while the invitation was on its way: nothing of them comes back from it.
+            raise TokenUsed("the invitation was already used")
         for name, value in details.items():
             setattr(attendee, name, value)
         attendee.email_normalized = normalize_email(attendee.email)
@@ -46,6 +49,9 @@ async def accept_invitation(token: str, data: SignupIn) -> Attendee:
         attendee.paused_until = None
         attendee.updated_at = now
         attendee.confirmed_at = attendee.confirmed_at or now
+        attendee.last_active_at = now
+        attendee.left_at = None
+        attendee.stay_asked_at = None
         await attendee.save()
         await Attendance.get_or_create(
             attendee=attendee, event_id=signup.event_id, defaults={"created_at": now}

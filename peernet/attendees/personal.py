@@ -212,9 +212,6 @@ async def resume(attendee: Attendee) -> Attendee:
 async def leave(attendee: Attendee) -> Attendee:
     """Withdraw consent and stop: the profile is kept for a later return."""
     left = await subscription.unsubscribe(attendee.id)
-    # MERGER: if unsubscribe() itself records left_at (rights/consent branches), drop this.
-    await Attendee.filter(id=attendee.id, left_at__isnull=True).update(left_at=clock.now())
-    await left.refresh_from_db()
     await record("attendee.leave_self", actor=f"attendee:{attendee.id}")
     return left
 

@@ -9,9 +9,9 @@ from typing import Any
 from starlette.background import BackgroundTask
 from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from peernet.attendees import personal
+from peernet.attendees import personal, rights
 from peernet.attendees.models import Attendee, AttendeeStatus
 from peernet.attendees.schemas import parse_email, parse_profile
 from peernet.attendees.subscription import PAUSE_MONTHS, UNTIL_RESUMED
@@ -270,6 +270,36 @@ async def _left(request: Request, attendee: Attendee) -> Response:
     return _page(request, "me/left.html", {"attendee": attendee})
 
 
+async def _export(request: Request, attendee: Attendee) -> Response:
+    """Everything kept about them, as a JSON download (the same as ``peernet export``)."""
+    data = await rights.export_attendee(attendee.id)
+    await rights.record_export(attendee.id, actor="attendee")
+    return JSONResponse(
+        data,
+        headers={
+            "Content-Disposition": 'attachment; filename="peernet-mijn-gegevens.json"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+async def _erase(request: Request, attendee: Attendee) -> Response:
+    """Erase everything now: only with the box ticked; the session ends with the data."""
+    form = await _checked_form(request)
+    if form.get("confirm") != "yes":
+        template = "me/left.html" if attendee.status is AttendeeStatus.LEFT else "me/leave.html"
+        return _page(
+            request,
+            template,
+            {"attendee": attendee, "erase_errors": {"confirm": "confirm_erase"}},
+            status_code=422,
+        )
+    await rights.erase_attendee(settings_of(request), attendee.id, actor="attendee", reason="self")
+    response = _page(request, "me/erased.html")
+    response.delete_cookie(personal.SESSION_COOKIE, path=personal.SESSION_PATH)
+    return response
+
+
 profile = signed_in(_show)
 save_profile = signed_in(_save_profile)
 pause = signed_in(_pause)
@@ -279,3 +309,5 @@ unblock = signed_in(_unblock)
 leave_form = signed_in(_leave_form)
 leave = signed_in(_leave)
 left = signed_in(_left, allow_left=True)
+export = signed_in(_export, allow_left=True)
+erase = signed_in(_erase, allow_left=True)

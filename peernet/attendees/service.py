@@ -145,6 +145,9 @@ async def confirm_signup(token: str) -> Attendee:
         if not claimed:
             raise TokenUsed("the confirmation link was already used")
         attendee = await Attendee.get(id=signup.attendee_id)
+        if attendee.status is AttendeeStatus.ERASED:
+            # Erased while this link was on its way: nothing of them may come back from it.
+            raise TokenInvalid("the confirmation link is unknown")
         for field, value in signup.details.items():
             setattr(attendee, field, value)
         attendee.email_normalized = normalize_email(attendee.email)
@@ -152,6 +155,10 @@ async def confirm_signup(token: str) -> Attendee:
         attendee.paused_until = None
         attendee.updated_at = now
         attendee.confirmed_at = attendee.confirmed_at or now
+        attendee.last_active_at = now
+        # Signing up again is coming back: no longer on the way to erasure.
+        attendee.left_at = None
+        attendee.stay_asked_at = None
         await attendee.save()
         await Attendance.get_or_create(
             attendee=attendee,

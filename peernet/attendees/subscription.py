@@ -10,9 +10,9 @@ from tortoise.transactions import in_transaction
 from peernet import clock
 from peernet.attendees.consents import withdraw_consents
 from peernet.attendees.models import Attendee, AttendeeStatus
+from peernet.attendees.rights import cancel_queued_mail
 from peernet.errors import FieldErrors
 from peernet.links import LinkInvalid
-from peernet.outbox.models import OutboxMessage, OutboxStatus
 
 PAUSE_MONTHS = (1, 3, 6)
 # Paused with no end: matching starts again only when they resume on their personal page.
@@ -74,15 +74,17 @@ async def resume(attendee_id: int) -> Attendee:
 async def unsubscribe(attendee_id: int) -> Attendee:
     """Stop matching and mailing: status left, consent withdrawn, unsent mail cancelled."""
     attendee = await _attendee(attendee_id)
+    if attendee.status is AttendeeStatus.ERASED:
+        return attendee
     now = clock.now()
     async with in_transaction():
         attendee.status = AttendeeStatus.LEFT
         attendee.updated_at = now
-        await attendee.save(update_fields=["status", "updated_at"])
+        # Erased 30 days after leaving unless they come back (see attendees.retention).
+        attendee.left_at = attendee.left_at or now
+        await attendee.save(update_fields=["status", "updated_at", "left_at"])
         await withdraw_consents(attendee.id)
-        await OutboxMessage.filter(
-            recipient_email=attendee.email, status=OutboxStatus.PENDING
-        ).update(status=OutboxStatus.FAILED, last_error="unsubscribed")
+        await cancel_queued_mail(attendee.id, reason="unsubscribed")
     return attendee
 
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from peernet.attendees import subscription
+from peernet.attendees import retention, rights, subscription
 from peernet.errors import FieldErrors
-from peernet.links import read_subscription
+from peernet.links import read_stay, read_subscription
 from peernet.web.dates import local_date
 from peernet.web.rendering import message_page, render, request_locale, settings_of
 
@@ -49,5 +49,25 @@ async def unsubscribe_form(request: Request) -> Response:
 
 
 async def unsubscribe_submit(request: Request) -> Response:
-    await subscription.unsubscribe(_attendee_id(request, "unsubscribe"))
-    return message_page(request, "unsubscribe.done.title", "unsubscribe.done.body", 200)
+    """Leaving keeps the profile 30 days for a return (the default, and what a mail client's
+    one-click POST gets); ``data=erase`` erases it now."""
+    attendee_id = _attendee_id(request, "unsubscribe")
+    form = await request.form()
+    await subscription.unsubscribe(attendee_id)
+    if form.get("data") == "erase":
+        await rights.erase_attendee(
+            settings_of(request), attendee_id, actor="attendee", reason="self"
+        )
+        return message_page(request, "unsubscribe.erased.title", "unsubscribe.erased.body", 200)
+    return message_page(request, "unsubscribe.done.title", "unsubscribe.kept.body", 200)
+
+
+async def stay_form(request: Request) -> Response:
+    read_stay(settings_of(request), request.path_params["token"])
+    return render(request, "stay.html")
+
+
+async def stay_submit(request: Request) -> Response:
+    settings = settings_of(request)
+    await retention.stay(settings, read_stay(settings, request.path_params["token"]))
+    return message_page(request, "stay.done.title", "stay.done.body", 200)

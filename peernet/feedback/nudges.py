@@ -16,6 +16,7 @@ from notifications import Address
 from peernet import clock
 from peernet.attendees.models import Attendee, AttendeeStatus
 from peernet.attendees.personal import footer_links
+from peernet.attendees.rights import FORMER, FORMER_PARTICIPANT
 from peernet.feedback.models import MatchFeedback, MeetingAnswer
 from peernet.feedback.service import RATINGS
 from peernet.links import answer_url, subscription_url
@@ -44,7 +45,8 @@ def _context(
 ) -> dict[str, Any]:
     context: dict[str, Any] = {
         "name": me.name,
-        "partner_names": [o.name for o in others],
+        # An erased partner has no name left: "a former participant" in the reader's language.
+        "partner_names": [o.name or FORMER.get(me.locale, FORMER_PARTICIPANT) for o in others],
         "answer_urls": _answer_urls(settings, match_id, me.id),
         "pause_url": subscription_url(settings, "pause", me.id),
         "unsubscribe_url": subscription_url(settings, "unsubscribe", me.id),
@@ -89,7 +91,8 @@ async def _queue_for_match(settings: Settings, kind: str, match_id: int, done: s
         members = await Attendee.filter(id__in=list(member_ids)).order_by("id")
         feedback = {f.attendee_id: f for f in await MatchFeedback.filter(match_id=match_id)}
         for me in members:
-            if me.status is AttendeeStatus.LEFT or not _still_to_ask(kind, feedback.get(me.id)):
+            gone = me.status in (AttendeeStatus.LEFT, AttendeeStatus.ERASED)
+            if gone or not _still_to_ask(kind, feedback.get(me.id)):
                 continue
             others = [o for o in members if o.id != me.id]
             await enqueue(

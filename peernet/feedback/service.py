@@ -8,6 +8,7 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 
 from peernet import clock
+from peernet.attendees.models import Attendee
 from peernet.errors import FieldErrors
 from peernet.feedback.models import MatchFeedback, MeetingAnswer
 from peernet.links import LinkInvalid, read_answer
@@ -48,6 +49,8 @@ async def record_answer(settings: Settings, token: str) -> Answer:
     changes: dict[str, Any] = {"answer": answer.answer, "answered_at": now}
     if answer.rating is not None:
         changes["rating"] = answer.rating
+    # Answering is a sign of life (for the retention check).
+    await Attendee.filter(id=answer.attendee_id).update(last_active_at=now)
     key: dict[str, Any] = {"match_id": answer.match_id, "attendee_id": answer.attendee_id}
     if not await MatchFeedback.filter(**key).update(**changes):
         try:

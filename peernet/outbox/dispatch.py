@@ -24,6 +24,7 @@ from tortoise.transactions import in_transaction
 
 from notifications import Address, DeliveryResult, DeliveryStatus, Transport, build_message
 from peernet import clock
+from peernet.links import attendee_of_unsubscribe_url
 from peernet.outbox.models import OutboxMessage, OutboxStatus
 from peernet.outbox.service import sender_address
 from peernet.settings import Settings
@@ -143,6 +144,39 @@ async def _record(
                 await _record_failure(row, result, report, now)
 
 
+async def _skip_erased(
+    settings: Settings, rows: list[OutboxMessage], report: DispatchReport
+) -> list[OutboxMessage]:
+    """Nothing is ever sent to an erased attendee: a message queued for them in a race with
+    their erasure (it names them in its unsubscribe link) is dropped here, and scrubbed."""
+    from peernet.attendees.models import Attendee, AttendeeStatus
+    from peernet.attendees.rights import is_erased_address, scrubbed_mail
+
+    named = {
+        row.id: attendee_of_unsubscribe_url(settings, row.headers.get("List-Unsubscribe"))
+        for row in rows
+    }
+    ids = {a for a in named.values() if a is not None}
+    erased: set[int] = set()
+    if ids:
+        found = await Attendee.filter(id__in=list(ids), status=AttendeeStatus.ERASED).only("id")
+        erased = {a.id for a in found}
+    keep: list[OutboxMessage] = []
+    for row in rows:
+        attendee_id = named[row.id]
+        if attendee_id in erased or is_erased_address(row.recipient_email):
+            await OutboxMessage.filter(id=row.id).update(
+                **scrubbed_mail(attendee_id or 0, row.id),
+                status=OutboxStatus.FAILED,
+                lease_expires_at=None,
+                reported_at=clock.now(),
+            )
+            report.failed += 1
+        else:
+            keep.append(row)
+    return keep
+
+
 async def dispatch_once(
     settings: Settings, transport: Transport, *, limit: int = BATCH_SIZE
 ) -> DispatchReport:
@@ -152,6 +186,7 @@ async def dispatch_once(
     report.claimed = len(rows)
     if not rows:
         return report
+    rows = await _skip_erased(settings, rows, report)
     sendable: list[OutboxMessage] = []
     messages: list[EmailMessage] = []
     unsendable: list[tuple[OutboxMessage, DeliveryResult]] = []

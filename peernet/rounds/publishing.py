@@ -151,6 +151,10 @@ async def publish_round(
             )
         }
         introductions = await _introduce(settings, kept, members, attendees)
+        # Being in a published round is a sign of life (for the retention check).
+        await Attendee.filter(id__in=[a for m in kept for a in members[m.id]]).update(
+            last_active_at=now
+        )
         for person, detail in told:
             me = attendees[person]
             await enqueue(

@@ -15,7 +15,13 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from peernet import db
-from peernet.attendees import consent_pages, invite_pages, personal_pages, subscription_pages
+from peernet.attendees import (
+    consent_pages,
+    invite_pages,
+    personal_pages,
+    rights_pages,
+    subscription_pages,
+)
 from peernet.attendees import coordinator_pages as attendee_pages
 from peernet.attendees import endpoints as signup_api
 from peernet.attendees import export_endpoints as attendees_api
@@ -136,6 +142,9 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             name="unsubscribe",
         ),
         Route("/unsubscribe/{token}", subscription_pages.unsubscribe_submit, methods=["POST"]),
+        # The retention check's "yes, I am staying" (GET shows the button, POST answers).
+        Route("/stay/{token}", subscription_pages.stay_form, methods=["GET"], name="stay"),
+        Route("/stay/{token}", subscription_pages.stay_submit, methods=["POST"]),
         # The privacy statement, and agreeing to a new consent text (signed link).
         Route("/privacy", consent_pages.privacy, methods=["GET"], name="privacy"),
         Route("/consent/{token}", consent_pages.renewal_form, methods=["GET"], name="consent"),
@@ -190,6 +199,15 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         Route("/coordinator/attendees", attendee_pages.index, methods=["GET"]),
         Route("/coordinator/attendees.csv", attendee_pages.export_csv, methods=["GET"]),
         Route("/coordinator/attendees/{attendee_id:int}", attendee_pages.show, methods=["GET"]),
+        # An attendee's data: download it, erase it (before the generic actions' route).
+        Route(
+            "/coordinator/attendees/{attendee_id:int}/export.json",
+            rights_pages.export_json,
+            methods=["GET"],
+        ),
+        Route(
+            "/coordinator/attendees/{attendee_id:int}/erase", rights_pages.erase, methods=["POST"]
+        ),
         Route(
             "/coordinator/attendees/{attendee_id:int}/{action:str}",
             attendee_pages.act,
@@ -222,6 +240,8 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         Route("/me/leave", personal_pages.leave, methods=["POST"]),
         Route("/me/left", personal_pages.left, methods=["GET"]),
         Route("/me/signout", personal_pages.sign_out, methods=["POST"]),
+        Route("/me/export.json", personal_pages.export, methods=["GET"], name="me_export"),
+        Route("/me/erase", personal_pages.erase, methods=["POST"]),
         Mount(
             "/api/v1",
             routes=[

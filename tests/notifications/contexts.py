@@ -28,6 +28,14 @@ def context_for(kind: str) -> dict[str, Any]:
             "confirm_url": f"{BASE}/confirm/abc123",
             "expires_days": 7,
         }
+    if kind == "stay_check":
+        return {
+            "name": "Ümit Çelik",
+            "inactive_months": 24,
+            "erase_after_days": 30,
+            "stay_url": f"{BASE}/stay/abc123",
+            **subscription,
+        }
     if kind == "invitation":
         return {
             "name": "Ümit Çelik",

@@ -140,6 +140,7 @@ def test_every_job_runs_alone_coalesces_and_is_never_dropped_as_misfired() -> No
         "pauses",
         "dead_letter_digest",
         "monthly_round",
+        "retention",
         "consent_renewals",
     }
     assert str(scheduler.timezone) == "Europe/Amsterdam"

@@ -11,6 +11,7 @@ from starlette.routing import Route
 from peernet.attendees.models import Attendee, AttendeeBlock, AttendeeStatus, MagicLink
 from peernet.attendees.personal import SESSION_COOKIE, manage_link
 from peernet.attendees.subscription import resume_ended_pauses
+from peernet.audit.models import AuditEntry
 from peernet.outbox.models import OutboxMessage
 from peernet.settings import Settings
 from peernet.web.app import create_app
@@ -308,7 +309,7 @@ async def test_every_post_needs_the_csrf_token(
 ) -> None:
     anouk, _ = await a_pair()
     await sign_in(client, settings, anouk)
-    for url in ("/me/profile", "/me/pause", "/me/resume", "/me/block", "/me/leave"):
+    for url in ("/me/profile", "/me/pause", "/me/resume", "/me/block", "/me/leave", "/me/erase"):
         assert (await client.post(url, data={"months": "1"})).status_code == 403, url
     assert (await Attendee.get(id=anouk.id)).status is AttendeeStatus.ACTIVE
 
@@ -480,3 +481,64 @@ async def test_the_personal_page_speaks_english_too(
     for text in ("My participation", "My matches", "November 2026", "Not with this person again"):
         assert text in page
     assert "Koppelingen" not in page
+
+
+# -- their data: download and erase ---------------------------------------------------------
+
+
+async def test_the_personal_page_downloads_everything_kept_about_them(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    anouk, ruud = await a_pair()
+    await a_published_round(settings, [[anouk.id, ruud.id]])
+    await sign_in(client, settings, anouk)
+    page = await client.get("/me/profile")
+    assert 'href="/me/export.json"' in page.text
+    download = await client.get("/me/export.json")
+    assert download.status_code == 200
+    assert download.headers["content-type"] == "application/json"
+    assert "attachment" in download.headers["content-disposition"]
+    assert download.headers["cache-control"] == "no-store"
+    data = download.json()
+    assert data["profile"]["email"] == anouk.email
+    assert [m["partners"] for m in data["matches"]] == [[ruud.name]]
+    assert ruud.email not in download.text
+    entry = await AuditEntry.get(action="attendee.export_data")
+    assert entry.actor == "attendee" and anouk.email not in str(entry.details)
+
+
+async def test_erasing_from_the_personal_page_needs_the_box_ticked_then_is_final(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    anouk, ruud = await a_pair()
+    await sign_in(client, settings, anouk)
+    unticked = await post(client, "/me/erase", {})
+    assert unticked.status_code == 422
+    assert "Vink eerst aan" in unticked.text
+    assert (await Attendee.get(id=anouk.id)).status is AttendeeStatus.ACTIVE
+
+    erased = await post(client, "/me/erase", {"confirm": "yes"})
+    assert erased.status_code == 200
+    assert "Je gegevens zijn gewist" in erased.text
+    assert SESSION_COOKIE in erased.headers.get("set-cookie", "")  # the session is ended
+    stored = await Attendee.get(id=anouk.id)
+    assert stored.status is AttendeeStatus.ERASED
+    assert anouk.name not in (stored.name, stored.organisation) and stored.email != anouk.email
+    assert (await client.get("/me/profile")).headers["location"] == "/me"
+    # The partner is untouched.
+    assert (await Attendee.get(id=ruud.id)).status is AttendeeStatus.ACTIVE
+
+
+async def test_someone_who_left_can_still_download_and_erase(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    anouk, _ = await a_pair()
+    await sign_in(client, settings, anouk)
+    page = await client.get("/me/leave")
+    await client.post("/me/leave", data={"csrf_token": csrf_token(page)})
+    left = await client.get("/me/left")
+    assert 'href="/me/export.json"' in left.text and 'action="/me/erase"' in left.text
+    assert (await client.get("/me/export.json")).json()["profile"]["status"] == "left"
+    answer = await client.post("/me/erase", data={"confirm": "yes", "csrf_token": csrf_token(left)})
+    assert answer.status_code == 200
+    assert (await Attendee.get(id=anouk.id)).status is AttendeeStatus.ERASED
