@@ -62,6 +62,8 @@ PUBLIC = {
     ("POST", "/me/leave"),
     ("GET", "/me/left"),
     ("POST", "/me/signout"),
+    ("GET", "/me/export.json"),
+    ("POST", "/me/erase"),
 }
 PUBLIC_MOUNTS = {"/static"}
 _PARAM = re.compile(r"{([^}:]+)(?::([^}]+))?}")
