@@ -38,7 +38,8 @@ from peernet.rounds import endpoints as rounds_api
 from peernet.rounds import pages as round_pages
 from peernet.settings import Settings, load_settings
 from peernet.taxonomy import endpoints as taxonomy_api
-from peernet.web import openapi
+from peernet.web import openapi, route_templates
+from peernet.web.headers import SecurityHeaders
 from peernet.web.rendering import message_page, render
 
 logger = logging.getLogger("peernet.web")
@@ -88,13 +89,22 @@ async def peernet_error(request: Request, exc: Exception) -> Response:
 
 async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        # Every method of the path, also when its methods are split over several routes.
+        allowed = route_templates.allowed_methods(request.app.router.routes, request.scope)
+        headers["Allow"] = ", ".join(sorted(allowed))
+    response: Response
     if _wants_json(request):
-        return JSONResponse(
+        response = JSONResponse(
             {"error": "http_error", "message": exc.detail}, status_code=exc.status_code
         )
-    if exc.status_code == 404:
-        return message_page(request, "notfound.title", "notfound.body", 404)
-    return message_page(request, "servererror.title", "servererror.body", exc.status_code)
+    elif exc.status_code == 404:
+        response = message_page(request, "notfound.title", "notfound.body", 404)
+    else:
+        response = message_page(request, "servererror.title", "servererror.body", exc.status_code)
+    response.headers.update(headers)
+    return response
 
 
 async def server_error(request: Request, exc: Exception) -> Response:
@@ -114,9 +124,11 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if manage_database:
             await db.init_db(settings, shared_across_tasks=True)
+        access_log_filter = route_templates.install(app.router.routes)
         try:
             yield
         finally:
+            route_templates.uninstall(access_log_filter)
             for name in ("sign_in_limiter", "me_link_limiter"):
                 limiter = getattr(app.state, name, None)
                 if limiter is not None:
@@ -295,6 +307,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         },
     )
     app.state.settings = settings
+    app.add_middleware(SecurityHeaders, https=settings.base_url.startswith("https://"))
     return app
 
 
