@@ -92,7 +92,9 @@ async def http_error(request: Request, exc: Exception) -> Response:
     headers = dict(exc.headers or {})
     if exc.status_code == 405:
         # Every method of the path, also when its methods are split over several routes.
-        allowed = route_templates.allowed_methods(request.app.router.routes, request.scope)
+        allowed = route_templates.allowed_methods(
+            request.app.router.routes, route_templates.top_level_scope(request.scope)
+        )
         headers["Allow"] = ", ".join(sorted(allowed))
     response: Response
     if _wants_json(request):

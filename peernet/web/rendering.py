@@ -39,7 +39,7 @@ def request_locale(request: Request) -> str:
 def same_site_path(path: str) -> str:
     """The request's path as a link that stays on this site: ``//evil.example/x`` (or
     ``/\\evil.example``) would be read by a browser as another host."""
-    return "/" + quote(path.lstrip("/\\"), safe="/:@!$&'()*+,;=-._~")
+    return "/" + quote(path.lstrip("/\\"), safe="/:@!$&'()*+,;=-._~%")
 
 
 def render(

@@ -22,6 +22,14 @@ def _http_scope(path: str, method: str = "GET") -> Scope:
     return {"type": "http", "path": path, "root_path": "", "method": method, "headers": []}
 
 
+def top_level_scope(scope: Scope) -> Scope:
+    """The request's scope as the app's own router saw it (a Mount moves root_path on)."""
+    return {
+        **_http_scope(scope["path"], scope["method"]),
+        "root_path": scope.get("app_root_path", ""),
+    }
+
+
 def allowed_methods(routes: Sequence[BaseRoute], scope: Scope) -> set[str]:
     """Every method some route accepts for this path."""
     allowed: set[str] = set()
