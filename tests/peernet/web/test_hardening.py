@@ -216,3 +216,17 @@ async def test_a_failed_delivery_logs_the_message_id_not_the_address(
     for address in (anouk.email, ruud.email):
         assert address not in text
     assert "@" not in text
+
+
+async def test_the_chart_pages_allow_inline_styles_but_still_no_script(
+    coordinator_client: httpx.AsyncClient,
+) -> None:
+    for path in ("/coordinator/", "/coordinator/results"):
+        response = await coordinator_client.get(path)
+        assert response.status_code == 200, path
+        csp = response.headers["content-security-policy"]
+        assert "style-src 'self' 'unsafe-inline'" in csp
+        assert "script-src 'none'" in csp and "frame-ancestors 'none'" in csp
+        assert "<script" not in response.text.lower()
+    other = await coordinator_client.get("/coordinator/tokens")
+    assert other.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
