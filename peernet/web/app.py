@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp
 
 from peernet import db
 from peernet.attendees import (
@@ -116,6 +117,17 @@ async def server_error(request: Request, exc: Exception) -> Response:
             {"error": "internal_error", "message": "internal error"}, status_code=500
         )
     return message_page(request, "servererror.title", "servererror.body", 500)
+
+
+class PeernetApp(Starlette):
+    """Starlette with the security headers outside even its error middleware, so that a
+    500 page carries them too (``add_middleware`` would put them inside it)."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        settings: Settings = self.state.settings
+        return SecurityHeaders(
+            super().build_middleware_stack(), https=settings.base_url.startswith("https://")
+        )
 
 
 def create_app(settings: Settings | None = None, *, manage_database: bool = True) -> Starlette:
@@ -298,7 +310,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         ),
         Mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static"),
     ]
-    app = Starlette(
+    app = PeernetApp(
         debug=False,
         routes=routes,
         lifespan=lifespan,
@@ -309,7 +321,6 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         },
     )
     app.state.settings = settings
-    app.add_middleware(SecurityHeaders, https=settings.base_url.startswith("https://"))
     return app
 
 

@@ -9,6 +9,7 @@ from email.message import EmailMessage
 
 import httpx
 import pytest
+from starlette.routing import Route
 
 from notifications import DeliveryResult, DeliveryStatus
 from peernet.links import subscription_url
@@ -230,3 +231,19 @@ async def test_the_chart_pages_allow_inline_styles_but_still_no_script(
         assert "<script" not in response.text.lower()
     other = await coordinator_client.get("/coordinator/tokens")
     assert other.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+
+
+async def test_a_server_error_page_carries_the_headers_too(
+    empty_db: None, settings: Settings
+) -> None:
+    async def boom(request: object) -> None:
+        raise RuntimeError("broken on purpose")
+
+    app = create_app(settings, manage_database=False)
+    app.router.routes.append(Route("/boom", boom))
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="https://peernet.test") as c:
+        response = await c.get("/boom")
+    assert response.status_code == 500
+    assert response.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+    assert response.headers["x-content-type-options"] == "nosniff"
