@@ -47,7 +47,10 @@ async def confirmations(email: str) -> int:
 
 async def submit_form(client: httpx.AsyncClient, data: dict[str, Any]) -> httpx.Response:
     page = await client.get("/join/omei-utrecht")
-    fields = [("csrf_token", csrf_token(page)), *form_fields(data)]
+    fields: list[tuple[str, str | int | float | bool | None]] = [
+        ("csrf_token", csrf_token(page)),
+        *form_fields(data),
+    ]
     return await client.post(
         "/join/omei-utrecht",
         content=str(httpx.QueryParams(fields)).encode(),
