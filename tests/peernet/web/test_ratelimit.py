@@ -209,3 +209,38 @@ def test_a_bad_limit_setting_is_refused_naming_it(name: str, value: str) -> None
 def test_limits_cannot_be_switched_off_in_production() -> None:
     with pytest.raises(SettingsError, match="RATE_LIMITS_ENABLED"):
         make_settings(PEERNET_ENV="production", RATE_LIMITS_ENABLED="0")
+
+
+async def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_count() -> None:
+    # What `peernet serve` runs: uvicorn's proxy headers, trusted from FORWARDED_ALLOW_IPS
+    # only (127.0.0.1 unless set).
+    from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+    await an_event()
+    app = create_app(make_settings(RATE_LIMIT_SIGNUP="2/10minutes"), manage_database=False)
+    # uvicorn's and Starlette's ASGI type names differ; the protocol is the same.
+    starlette_app: Any = app
+    proxied: Any = ProxyHeadersMiddleware(starlette_app, trusted_hosts="127.0.0.1")
+
+    async def post(peer: str, forwarded_for: str, email: str) -> int:
+        transport = httpx.ASGITransport(app=proxied, client=(peer, 40000))
+        async with httpx.AsyncClient(transport=transport, base_url="https://peernet.test") as c:
+            answer = await c.post(
+                SIGNUPS,
+                json=signup_data(email=email),
+                headers={"X-Forwarded-For": forwarded_for},
+            )
+        return answer.status_code
+
+    # Through the trusted proxy: two visitors, two counts.
+    assert [await post("127.0.0.1", "198.51.100.1", f"a{n}@example.org") for n in range(3)] == [
+        202,
+        202,
+        429,
+    ]
+    assert await post("127.0.0.1", "198.51.100.2", "b@example.org") == 202
+    # Straight from the internet: a made-up X-Forwarded-For does not buy a fresh count.
+    assert await post("203.0.113.9", "192.0.2.1", "c1@example.org") == 202
+    assert await post("203.0.113.9", "192.0.2.2", "c2@example.org") == 202
+    assert await post("203.0.113.9", "192.0.2.3", "c3@example.org") == 429
+    await close_rate_limits(app)
