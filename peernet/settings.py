@@ -77,6 +77,9 @@ class Settings:
         self.rate_limit_confirmations_per_address = self._rate(
             config, "RATE_LIMIT_CONFIRMATIONS_PER_ADDRESS", "3/day"
         )
+        self.rate_limit_me_links_per_address = self._rate(
+            config, "RATE_LIMIT_ME_LINKS_PER_ADDRESS", "5/day"
+        )
         # Who is responsible for the attendees' data, and where to write about it (/privacy).
         self.privacy_controller: str = config(
             "PRIVACY_CONTROLLER", default="Stichting peernet (demo), Utrecht"

@@ -5,10 +5,12 @@ Two kinds:
 * **per client address and route family** (:class:`RateLimitMiddleware`): generous, so that
   a room of 200 people behind one municipal NAT can sign up within minutes; over it the
   client gets 429 with ``Retry-After`` and a friendly page (JSON under ``/api/``);
-* **per recipient address** (:func:`allow_confirmation_email`): strict, a few confirmation
-  emails per address per day whatever the client. Over it no email is queued and the
-  visitor sees the usual "check your inbox" answer, so the limit tells nobody whether (or
-  how often) that address signed up, and an attacker cannot use 429s to probe addresses.
+* **per recipient address** (:func:`allow_confirmation_email`, and the personal page's link
+  requests): strict, a few emails per address per day whatever the client. Over it no
+  email is queued and the visitor sees the usual "check your inbox" answer, so the limit
+  tells nobody whether (or how often) that address signed up, and an attacker cannot use
+  429s to probe addresses. (The personal page's older hourly limit per address still
+  answers its own 429 "wait" page; this daily one is silent.)
 
 The store is ``RATE_LIMIT_STORAGE`` (``memory://`` per process, ``redis://`` shared by all
 web processes). The client address is the ASGI scope's client: behind a reverse proxy,
@@ -91,7 +93,11 @@ class RateLimits:
         return await self.hit(self.per_client(family), f"client:{family}", client)
 
     async def recipient_hit(self, kind: str, email: str) -> int:
-        item = self.settings.rate_limit_confirmations_per_address
+        """Count one email of ``kind`` (confirmation, me_link) to ``email``."""
+        if kind == "me_link":
+            item = self.settings.rate_limit_me_links_per_address
+        else:
+            item = self.settings.rate_limit_confirmations_per_address
         return await self.hit(item, f"recipient:{kind}", _recipient_key(email))
 
     async def aclose(self) -> None:
@@ -128,6 +134,11 @@ async def allow_confirmation_email(limits: RateLimits | None, email: str) -> boo
 
     ``None`` (a command or a service test, not a visitor) is not limited."""
     return limits is None or await limits.recipient_hit("confirmation", email) == 0
+
+
+async def allow_me_link_email(request: Request, email: str) -> bool:
+    """Count one personal-page link email to ``email``; False once it had its daily share."""
+    return await request_rate_limits(request).recipient_hit("me_link", email) == 0
 
 
 def client_address(scope: Scope) -> str:

@@ -17,7 +17,7 @@ from peernet.settings import SettingsError
 from peernet.web.app import create_app
 from peernet.web.ratelimit import close_rate_limits, family_of
 from tests.peernet.conftest import make_settings
-from tests.peernet.factories import an_event, signup_data
+from tests.peernet.factories import an_attendee, an_event, signup_data
 from tests.peernet.helpers import csrf_token, form_fields
 
 pytestmark = pytest.mark.usefixtures("frozen_clock", "empty_db")
@@ -198,6 +198,7 @@ def test_family_of_names_the_limited_routes_only() -> None:
         ("RATE_LIMIT_LINKS", "0/minute"),
         ("RATE_LIMIT_ME", "5/fortnight"),
         ("RATE_LIMIT_CONFIRMATIONS_PER_ADDRESS", "3"),
+        ("RATE_LIMIT_ME_LINKS_PER_ADDRESS", "per day"),
         ("RATE_LIMITS_ENABLED", "maybe"),
     ],
 )
@@ -244,3 +245,19 @@ async def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_count() 
     assert await post("203.0.113.9", "192.0.2.2", "c2@example.org") == 202
     assert await post("203.0.113.9", "192.0.2.3", "c3@example.org") == 429
     await close_rate_limits(app)
+
+
+async def test_personal_page_links_beyond_the_daily_share_get_the_same_page_and_no_email() -> None:
+    attendee = await an_attendee(email="anouk@example.org")
+    async with a_client(RATE_LIMIT_ME_LINKS_PER_ADDRESS="2/day") as client:
+        answers = []
+        for _ in range(3):
+            page = await client.get("/me")
+            answers.append(
+                await client.post(
+                    "/me", data={"email": attendee.email, "csrf_token": csrf_token(page)}
+                )
+            )
+    assert [a.status_code for a in answers] == [200, 200, 200]
+    assert all("Kijk in je mailbox" in a.text for a in answers)
+    assert await OutboxMessage.filter(kind="magic_link").count() == 2
