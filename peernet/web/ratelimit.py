@@ -13,8 +13,11 @@ Two kinds:
   answers its own 429 "wait" page; this daily one is silent.)
 
 The store is ``RATE_LIMIT_STORAGE`` (``memory://`` per process, ``redis://`` shared by all
-web processes). The client address is the ASGI scope's client: behind a reverse proxy,
-uvicorn's ``--forwarded-allow-ips`` decides whether ``X-Forwarded-For`` is believed.
+web processes); when that store cannot be reached the limits are not applied (logged as
+an error) rather than refusing every visitor. The client address is the ASGI scope's
+client: behind a reverse proxy, uvicorn's ``--forwarded-allow-ips`` (``FORWARDED_ALLOW_IPS``)
+decides whether ``X-Forwarded-For`` is believed. With ``'*'`` uvicorn takes the leftmost
+entry, which the visitor can forge: name the proxy's address instead.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 import json
+import logging
 import math
 import re
 import time
@@ -35,6 +39,8 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from peernet.settings import Settings
+
+logger = logging.getLogger("peernet.ratelimit")
 
 # (family, methods, path pattern): the first match decides; no match is not limited.
 _ONE_SEGMENT = r"/[^/]+/?"
@@ -84,9 +90,15 @@ class RateLimits:
         """Count one; 0 when allowed, else the seconds until the window lets one through."""
         if not self.enabled:
             return 0
-        if await self._limiter.hit(item, scope, key):
+        try:
+            if await self._limiter.hit(item, scope, key):
+                return 0
+            stats = await self._limiter.get_window_stats(item, scope, key)
+        except Exception:  # any failure of the store (Redis down, a timeout)
+            # Open, not shut: an unreachable store must not stop sign-ups (a room of people
+            # at an event); the error is logged for the operator to see.
+            logger.exception("rate limit store unreachable; %s not limited", scope)
             return 0
-        stats = await self._limiter.get_window_stats(item, scope, key)
         return max(1, math.ceil(stats.reset_time - time.time()))
 
     async def client_hit(self, family: str, client: str) -> int:

@@ -261,3 +261,14 @@ async def test_personal_page_links_beyond_the_daily_share_get_the_same_page_and_
     assert [a.status_code for a in answers] == [200, 200, 200]
     assert all("Kijk in je mailbox" in a.text for a in answers)
     assert await OutboxMessage.filter(kind="magic_link").count() == 2
+
+
+async def test_an_unreachable_store_lets_visitors_through_and_logs_it(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    await an_event()
+    async with a_client(RATE_LIMIT_STORAGE="redis://127.0.0.1:1/0") as client:
+        answer = await client.post(SIGNUPS, json=signup_data())
+    assert answer.status_code == 202
+    assert await confirmations("anouk.devries@example.org") == 1
+    assert "rate limit store unreachable" in caplog.text
