@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from limits import RateLimitItem, parse
 from starlette.config import Config, Environ
 from starlette.datastructures import Secret
 
@@ -65,6 +66,20 @@ class Settings:
         self.round_draft_time: str = config("ROUND_DRAFT_TIME", default="09:00")
         self.auto_publish: bool = self._flag(config, "AUTO_PUBLISH")
         self.rate_limit_storage: str = config("RATE_LIMIT_STORAGE", default="memory://")
+        # Visitors' rate limits (peernet/web/ratelimit.py): "count/period" as `limits` reads
+        # them. Per client address: generous (a room behind one NAT must get through); per
+        # recipient address: strict. RATE_LIMITS_ENABLED=0 switches them off (load tests
+        # only; refused in production). Coordinator sign-in keeps its own fixed limits.
+        self.rate_limits_enabled: bool = self._flag(config, "RATE_LIMITS_ENABLED", default="1")
+        self.rate_limit_signup = self._rate(config, "RATE_LIMIT_SIGNUP", "300/10minutes")
+        self.rate_limit_links = self._rate(config, "RATE_LIMIT_LINKS", "600/10minutes")
+        self.rate_limit_me = self._rate(config, "RATE_LIMIT_ME", "60/10minutes")
+        self.rate_limit_confirmations_per_address = self._rate(
+            config, "RATE_LIMIT_CONFIRMATIONS_PER_ADDRESS", "3/day"
+        )
+        self.rate_limit_me_links_per_address = self._rate(
+            config, "RATE_LIMIT_ME_LINKS_PER_ADDRESS", "5/day"
+        )
         # Who is responsible for the attendees' data, and where to write about it (/privacy).
         self.privacy_controller: str = config(
             "PRIVACY_CONTROLLER", default="Stichting peernet (demo), Utrecht"
@@ -89,8 +104,21 @@ class Settings:
         return int(raw)
 
     @staticmethod
-    def _flag(config: Config, name: str) -> bool:
-        raw = config(name, default="0").strip().lower()
+    def _rate(config: Config, name: str, default: str) -> RateLimitItem:
+        raw = config(name, default=default).strip()
+        try:
+            item = parse(raw)
+        except ValueError:
+            item = None
+        if item is None or item.amount < 1 or not raw[:1].isdigit():
+            raise SettingsError(
+                f"{name}: must be a count per period such as {default!r}, not {raw!r}"
+            )
+        return item
+
+    @staticmethod
+    def _flag(config: Config, name: str, default: str = "0") -> bool:
+        raw = config(name, default=default).strip().lower()
         if raw in ("1", "true", "yes", "on"):
             return True
         if raw in ("0", "false", "no", "off", ""):
@@ -109,6 +137,11 @@ class Settings:
         if self.is_production and str(self.secret_key) == DEVELOPMENT_SECRET_KEY:
             raise SettingsError(
                 "SECRET_KEY: the development default cannot be used when PEERNET_ENV=production"
+            )
+        if self.is_production and not self.rate_limits_enabled:
+            raise SettingsError(
+                "RATE_LIMITS_ENABLED: rate limits cannot be switched off when"
+                " PEERNET_ENV=production (use it for load tests on a test instance)"
             )
         if self.is_production and self.clock_offset_days:
             raise SettingsError("CLOCK_OFFSET_DAYS: only for development, not in production")

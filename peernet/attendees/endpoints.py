@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse
 from peernet.attendees import service
 from peernet.attendees.schemas import parse_signup
 from peernet.errors import FieldErrors, PeernetError
+from peernet.web import ratelimit
 from peernet.web.rendering import settings_of
 
 
@@ -34,6 +35,10 @@ async def json_body(request: Request) -> dict[str, Any]:
 async def create_signup(request: Request) -> JSONResponse:
     signup = parse_signup(await json_body(request))
     receipt = await service.sign_up(
-        settings_of(request), request.path_params["slug"], signup, channel="api"
+        settings_of(request),
+        request.path_params["slug"],
+        signup,
+        channel="api",
+        limits=ratelimit.request_rate_limits(request),
     )
     return JSONResponse({"status": "pending_confirmation", "email": receipt.email}, status_code=202)

@@ -21,6 +21,7 @@ from peernet.events.service import get_open_event
 from peernet.links import subscription_url
 from peernet.outbox.service import enqueue
 from peernet.settings import Settings
+from peernet.web import ratelimit
 
 CONFIRMATION_VALID_FOR = timedelta(days=7)
 # secrets.token_urlsafe(32): 256 bits, 43 URL-safe characters.
@@ -63,9 +64,22 @@ def confirm_url(settings: Settings, token: str) -> str:
 
 
 async def sign_up(
-    settings: Settings, event_slug: str, data: SignupIn, *, channel: str
+    settings: Settings,
+    event_slug: str,
+    data: SignupIn,
+    *,
+    channel: str,
+    limits: ratelimit.RateLimits | None = None,
 ) -> SignupReceipt:
+    """Store a pending sign-up and queue its confirmation email.
+
+    ``limits`` (a visitor's request) caps the confirmation emails per address."""
     event = await get_open_event(settings, event_slug)
+    if not await ratelimit.allow_confirmation_email(limits, data.email):
+        # This address had its share of confirmation emails today: nothing is stored or
+        # sent, and the visitor gets the same answer as always (no 429 that would tell a
+        # prober anything about the address).
+        return SignupReceipt(email=data.email, locale=data.locale)
     try:
         return await _store_signup(settings, event.id, event.title, data, channel=channel)
     except IntegrityError:

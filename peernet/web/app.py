@@ -9,6 +9,7 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
@@ -38,7 +39,7 @@ from peernet.rounds import endpoints as rounds_api
 from peernet.rounds import pages as round_pages
 from peernet.settings import Settings, load_settings
 from peernet.taxonomy import endpoints as taxonomy_api
-from peernet.web import openapi
+from peernet.web import openapi, ratelimit
 from peernet.web.rendering import message_page, render
 
 logger = logging.getLogger("peernet.web")
@@ -121,6 +122,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
                 limiter = getattr(app.state, name, None)
                 if limiter is not None:
                     await limiter.aclose()
+            await ratelimit.close_rate_limits(app)
             if manage_database:
                 await db.close_db()
 
@@ -288,6 +290,8 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         debug=False,
         routes=routes,
         lifespan=lifespan,
+        # Visitors' per-client limits, answered before a route reads the body (429).
+        middleware=[Middleware(ratelimit.RateLimitMiddleware)],
         exception_handlers={
             PeernetError: peernet_error,
             HTTPException: http_error,
