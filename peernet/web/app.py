@@ -54,6 +54,21 @@ _PAGES_FOR_ERRORS = {
     "link_invalid": ("link.invalid.title", "link.invalid.body"),
 }
 
+# The routes whose parameter is a token from an email (see peernet.web.convertors).
+_EMAILED_LINKS = tuple(
+    f"/{name}/"
+    for name in (
+        "confirm",
+        "answer",
+        "pause",
+        "unsubscribe",
+        "stay",
+        "consent",
+        "invite",
+        "me/link",
+    )
+)
+
 
 async def home(request: Request) -> Response:
     return render(request, "home.html")
@@ -94,6 +109,9 @@ async def http_error(request: Request, exc: Exception) -> Response:
         return JSONResponse(
             {"error": "http_error", "message": exc.detail}, status_code=exc.status_code
         )
+    if exc.status_code == 404 and request.url.path.startswith(_EMAILED_LINKS):
+        # A link from an email of impossible shape (cut off, altered): no route matched.
+        return message_page(request, "link.invalid.title", "link.invalid.body", 404)
     if exc.status_code == 404:
         return message_page(request, "notfound.title", "notfound.body", 404)
     return message_page(request, "servererror.title", "servererror.body", exc.status_code)
@@ -132,8 +150,13 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         Route("/healthz", healthz, name="healthz"),
         Route("/join/{slug:slug}", signup_pages.join_form, methods=["GET"], name="join"),
         Route("/join/{slug:slug}", signup_pages.join_submit, methods=["POST"]),
-        Route("/confirm/{token:token}", signup_pages.confirm_form, methods=["GET"], name="confirm"),
-        Route("/confirm/{token:token}", signup_pages.confirm_submit, methods=["POST"]),
+        Route(
+            "/confirm/{token:random_token}",
+            signup_pages.confirm_form,
+            methods=["GET"],
+            name="confirm",
+        ),
+        Route("/confirm/{token:random_token}", signup_pages.confirm_submit, methods=["POST"]),
         Route("/answer/{token:token}", feedback_pages.answer_form, methods=["GET"], name="answer"),
         Route("/answer/{token:token}", feedback_pages.answer_submit, methods=["POST"]),
         Route("/pause/{token:token}", subscription_pages.pause_form, methods=["GET"], name="pause"),
@@ -201,8 +224,10 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         Route("/coordinator/events/{slug:slug}/qr.svg", event_pages.qr_svg, methods=["GET"]),
         Route("/coordinator/events/{slug:slug}/qr.png", event_pages.qr_png, methods=["GET"]),
         # Coordinators' attendees: directory, a person's page, CSV import and exports.
-        Route("/invite/{token:token}", invite_pages.invite_form, methods=["GET"], name="invite"),
-        Route("/invite/{token:token}", invite_pages.invite_submit, methods=["POST"]),
+        Route(
+            "/invite/{token:random_token}", invite_pages.invite_form, methods=["GET"], name="invite"
+        ),
+        Route("/invite/{token:random_token}", invite_pages.invite_submit, methods=["POST"]),
         Route("/coordinator/attendees", attendee_pages.index, methods=["GET"]),
         Route("/coordinator/attendees.csv", attendee_pages.export_csv, methods=["GET"]),
         Route("/coordinator/attendees/{attendee_id:int}", attendee_pages.show, methods=["GET"]),
@@ -239,8 +264,13 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         # An attendee's personal page: ask for a link, open it, then a short session.
         Route("/me", personal_pages.request_form, methods=["GET"], name="me"),
         Route("/me", personal_pages.request_submit, methods=["POST"]),
-        Route("/me/link/{token:token}", personal_pages.link_form, methods=["GET"], name="me_link"),
-        Route("/me/link/{token:token}", personal_pages.link_submit, methods=["POST"]),
+        Route(
+            "/me/link/{token:random_token}",
+            personal_pages.link_form,
+            methods=["GET"],
+            name="me_link",
+        ),
+        Route("/me/link/{token:random_token}", personal_pages.link_submit, methods=["POST"]),
         Route("/me/profile", personal_pages.profile, methods=["GET"], name="me_profile"),
         Route("/me/profile", personal_pages.save_profile, methods=["POST"]),
         Route("/me/pause", personal_pages.pause, methods=["POST"]),

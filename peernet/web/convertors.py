@@ -20,5 +20,12 @@ class TokenConvertor(StringConvertor):
     regex = "[A-Za-z0-9_.-]{1,512}"
 
 
+class RandomTokenConvertor(StringConvertor):
+    # secrets.token_urlsafe(32), stored only as a hash: confirmation, invitation and
+    # personal-page links.
+    regex = "[A-Za-z0-9_-]{43}"
+
+
+register_url_convertor("random_token", RandomTokenConvertor())
 register_url_convertor("slug", SlugConvertor())
 register_url_convertor("token", TokenConvertor())
