@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tortoise import Tortoise, connections
+from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.migrations.api import migrate
 
 from peernet.settings import Settings
@@ -28,9 +29,18 @@ def _db_url(url: str) -> str:
     return url
 
 
+def _connection(url: str) -> str | dict[str, Any]:
+    """SQLite goes through peernet.sqlite_engine: WAL, a busy timeout, BEGIN IMMEDIATE."""
+    if not url.startswith("sqlite://"):
+        return _db_url(url)
+    expanded: dict[str, Any] = expand_db_url(url)
+    expanded["engine"] = "peernet.sqlite_engine"
+    return expanded
+
+
 def tortoise_config(settings: Settings) -> dict[str, Any]:
     return {
-        "connections": {"default": _db_url(settings.database_url)},
+        "connections": {"default": _connection(settings.database_url)},
         "apps": {
             "peernet": {
                 "models": MODEL_MODULES,
