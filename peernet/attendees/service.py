@@ -37,6 +37,13 @@ class TokenUsed(PeernetError):
     code = "token_used"
 
 
+class TokenSuperseded(PeernetError):
+    """A newer sign-up of the same person was confirmed: this older one may not undo it."""
+
+    status_code = 410
+    code = "token_superseded"
+
+
 class TokenExpired(PeernetError):
     status_code = 410
     code = "token_expired"
@@ -119,6 +126,12 @@ async def _store_signup(
     return SignupReceipt(email=data.email, locale=data.locale)
 
 
+async def _newer_confirmed(signup: Signup) -> bool:
+    return await Signup.filter(
+        attendee_id=signup.attendee_id, id__gt=signup.id, confirmed_at__isnull=False
+    ).exists()
+
+
 async def find_signup(token: str) -> Signup:
     """The sign-up a confirmation link belongs to, if it can still be confirmed."""
     if not _TOKEN_SHAPE.match(token):
@@ -128,6 +141,8 @@ async def find_signup(token: str) -> Signup:
         raise TokenInvalid("the confirmation link is unknown")
     if signup.confirmed_at is not None:
         raise TokenUsed("the confirmation link was already used")
+    if await _newer_confirmed(signup):
+        raise TokenSuperseded("a newer sign-up of the same person was confirmed")
     if clock.now() >= signup.expires_at:
         raise TokenExpired("the confirmation link has expired")
     return signup
@@ -138,13 +153,21 @@ async def confirm_signup(token: str) -> Attendee:
     signup = await find_signup(token)
     now = clock.now()
     async with in_transaction():
+        # The attendee's row lock orders confirmations of the same person (an older and a
+        # newer link at once); SQLite's BEGIN IMMEDIATE does the same for the whole file.
+        attendee = await Attendee.select_for_update().get(id=signup.attendee_id)
+        if await _newer_confirmed(signup):
+            raise TokenSuperseded("a newer sign-up of the same person was confirmed")
         # The conditional update is the lock: of two simultaneous confirmations one wins.
         claimed = await Signup.filter(id=signup.id, confirmed_at__isnull=True).update(
             confirmed_at=now
         )
         if not claimed:
             raise TokenUsed("the confirmation link was already used")
-        attendee = await Attendee.get(id=signup.attendee_id)
+        # Older links still on their way would roll these details back: they lapse now.
+        await Signup.filter(
+            attendee_id=signup.attendee_id, id__lt=signup.id, confirmed_at__isnull=True
+        ).update(expires_at=now)
         if attendee.status is AttendeeStatus.ERASED:
             # Erased while this link was on its way: nothing of them may come back from it.
             raise TokenInvalid("the confirmation link is unknown")

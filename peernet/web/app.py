@@ -50,6 +50,7 @@ _PAGES_FOR_ERRORS = {
     "token_invalid": ("token.invalid.title", "token.invalid.body"),
     "token_used": ("token.used.title", "token.used.body"),
     "token_expired": ("token.expired.title", "token.expired.body"),
+    "token_superseded": ("token.superseded.title", "token.superseded.body"),
     "forbidden": ("forbidden.title", "error.csrf"),
     "link_invalid": ("link.invalid.title", "link.invalid.body"),
 }
