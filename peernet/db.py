@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import asyncpg  # type: ignore[import-untyped]
 from tortoise import Tortoise, connections
 from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.migrations.api import migrate
@@ -19,6 +20,15 @@ MODEL_MODULES = [
     "peernet.coordinators.models",
     "peernet.audit.models",
 ]
+
+
+# The database connection went away mid-request (server restart, a killed backend, the
+# network): whether a write committed is unknown to the code that sent it.
+CONNECTION_LOST: tuple[type[BaseException], ...] = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+    ConnectionError,
+)
 
 
 def _db_url(url: str) -> str:

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from notifications import Address
-from peernet import clock
+from peernet import clock, db
 from peernet.attendees.consents import current_version, record_consent
 from peernet.attendees.models import Attendance, Attendee, AttendeeStatus, Signup
 from peernet.attendees.schemas import SignupIn
@@ -25,6 +26,8 @@ from peernet.settings import Settings
 CONFIRMATION_VALID_FOR = timedelta(days=7)
 # secrets.token_urlsafe(32): 256 bits, 43 URL-safe characters.
 _TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{43}$")
+
+logger = logging.getLogger(__name__)
 
 
 class TokenInvalid(PeernetError):
@@ -73,19 +76,43 @@ async def sign_up(
     settings: Settings, event_slug: str, data: SignupIn, *, channel: str
 ) -> SignupReceipt:
     event = await get_open_event(settings, event_slug)
+    # Made once, so that a second attempt writes the same sign-up: the token's hash is
+    # unique, which makes the write idempotent.
+    token = secrets.token_urlsafe(32)
+    now = clock.now()
+
+    async def store() -> SignupReceipt:
+        return await _store_signup(
+            settings, event.id, event.title, data, channel=channel, token=token, now=now
+        )
+
     try:
-        return await _store_signup(settings, event.id, event.title, data, channel=channel)
+        return await store()
     except IntegrityError:
         # The same new address signed up at the same moment and won the insert: this
         # second attempt finds that attendee and attaches the sign-up to it.
-        return await _store_signup(settings, event.id, event.title, data, channel=channel)
+        return await store()
+    except db.CONNECTION_LOST as exc:
+        # The connection went away: before the commit nothing was written (try once more),
+        # after it the sign-up is there with this token (then it is done, not doubled).
+        logger.warning(
+            "sign-up for event %s: database connection lost (%r), retrying once", event.id, exc
+        )
+        if await Signup.exists(token_hash=hash_token(token)):
+            return SignupReceipt(email=data.email, locale=data.locale)
+        return await store()
 
 
 async def _store_signup(
-    settings: Settings, event_id: int, event_title: str, data: SignupIn, *, channel: str
+    settings: Settings,
+    event_id: int,
+    event_title: str,
+    data: SignupIn,
+    *,
+    channel: str,
+    token: str,
+    now: datetime,
 ) -> SignupReceipt:
-    now = clock.now()
-    token = secrets.token_urlsafe(32)
     details = data.details()
     async with in_transaction():
         attendee = await Attendee.get_or_none(email_normalized=normalize_email(data.email))
