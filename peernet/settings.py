@@ -80,6 +80,15 @@ class Settings:
         self.rate_limit_me_links_per_address = self._rate(
             config, "RATE_LIMIT_ME_LINKS_PER_ADDRESS", "5/day"
         )
+        # Bounded requests: the largest body any route reads, the CSV import's own larger
+        # limit, and the deepest JSON nesting (arrays/objects) the API parses.
+        self.max_body_bytes: int = self._positive(config, "MAX_BODY_BYTES", 64 * 1024)
+        self.max_upload_bytes: int = self._positive(config, "MAX_UPLOAD_BYTES", 5 * 1024 * 1024)
+        self.max_json_depth: int = self._positive(config, "MAX_JSON_DEPTH", 20)
+        if self.max_body_bytes > 100 * 1024 * 1024 or self.max_upload_bytes > 100 * 1024 * 1024:
+            raise SettingsError("MAX_BODY_BYTES, MAX_UPLOAD_BYTES: at most 100 MB each")
+        if self.max_json_depth > 200:
+            raise SettingsError(f"MAX_JSON_DEPTH: at most 200, not {self.max_json_depth}")
         # Who is responsible for the attendees' data, and where to write about it (/privacy).
         self.privacy_controller: str = config(
             "PRIVACY_CONTROLLER", default="Stichting peernet (demo), Utrecht"

@@ -12,6 +12,7 @@ from peernet.attendees import service
 from peernet.attendees.schemas import parse_signup
 from peernet.errors import FieldErrors, PeernetError
 from peernet.web import ratelimit
+from peernet.web.limits import json_depth_exceeds
 from peernet.web.rendering import settings_of
 
 
@@ -23,9 +24,12 @@ class UnsupportedMediaType(PeernetError):
 async def json_body(request: Request) -> dict[str, Any]:
     if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
         raise UnsupportedMediaType("send the body as application/json")
+    raw = await request.body()  # at most MAX_BODY_BYTES: the BodyLimit middleware
+    if json_depth_exceeds(raw, settings_of(request).max_json_depth):
+        raise FieldErrors({"body": "too_deep"})
     try:
-        body = json.loads(await request.body())
-    except (ValueError, UnicodeDecodeError):
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise FieldErrors({"body": "invalid_json"}) from None
     if not isinstance(body, dict):
         raise FieldErrors({"body": "not_an_object"})
