@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import asyncpg  # type: ignore[import-untyped]
 from tortoise import Tortoise, connections
+from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.migrations.api import migrate
 
 from peernet.settings import Settings
@@ -20,6 +22,15 @@ MODEL_MODULES = [
 ]
 
 
+# The database connection went away mid-request (server restart, a killed backend, the
+# network): whether a write committed is unknown to the code that sent it.
+CONNECTION_LOST: tuple[type[BaseException], ...] = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+    ConnectionError,
+)
+
+
 def _db_url(url: str) -> str:
     # Heroku-style "postgres://" and SQLAlchemy-style "postgresql://" both mean asyncpg here.
     for prefix in ("postgresql://", "postgres://"):
@@ -28,9 +39,18 @@ def _db_url(url: str) -> str:
     return url
 
 
+def _connection(url: str) -> str | dict[str, Any]:
+    """SQLite goes through peernet.sqlite_engine: WAL, a busy timeout, BEGIN IMMEDIATE."""
+    if not url.startswith("sqlite://"):
+        return _db_url(url)
+    expanded: dict[str, Any] = expand_db_url(url)
+    expanded["engine"] = "peernet.sqlite_engine"
+    return expanded
+
+
 def tortoise_config(settings: Settings) -> dict[str, Any]:
     return {
-        "connections": {"default": _db_url(settings.database_url)},
+        "connections": {"default": _connection(settings.database_url)},
         "apps": {
             "peernet": {
                 "models": MODEL_MODULES,

@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from limits import RateLimitItem, parse
 from starlette.config import Config, Environ
 from starlette.datastructures import Secret
 
@@ -68,6 +69,29 @@ class Settings:
         self.round_draft_time: str = config("ROUND_DRAFT_TIME", default="09:00")
         self.auto_publish: bool = self._flag(config, "AUTO_PUBLISH")
         self.rate_limit_storage: str = config("RATE_LIMIT_STORAGE", default="memory://")
+        # Visitors' rate limits (peernet/web/ratelimit.py): "count/period" as `limits` reads
+        # them. Per client address: generous (a room behind one NAT must get through); per
+        # recipient address: strict. RATE_LIMITS_ENABLED=0 switches them off (load tests
+        # only; refused in production). Coordinator sign-in keeps its own fixed limits.
+        self.rate_limits_enabled: bool = self._flag(config, "RATE_LIMITS_ENABLED", default="1")
+        self.rate_limit_signup = self._rate(config, "RATE_LIMIT_SIGNUP", "300/10minutes")
+        self.rate_limit_links = self._rate(config, "RATE_LIMIT_LINKS", "600/10minutes")
+        self.rate_limit_me = self._rate(config, "RATE_LIMIT_ME", "60/10minutes")
+        self.rate_limit_confirmations_per_address = self._rate(
+            config, "RATE_LIMIT_CONFIRMATIONS_PER_ADDRESS", "3/day"
+        )
+        self.rate_limit_me_links_per_address = self._rate(
+            config, "RATE_LIMIT_ME_LINKS_PER_ADDRESS", "5/day"
+        )
+        # Bounded requests: the largest body any route reads, the CSV import's own larger
+        # limit, and the deepest JSON nesting (arrays/objects) the API parses.
+        self.max_body_bytes: int = self._positive(config, "MAX_BODY_BYTES", 64 * 1024)
+        self.max_upload_bytes: int = self._positive(config, "MAX_UPLOAD_BYTES", 5 * 1024 * 1024)
+        self.max_json_depth: int = self._positive(config, "MAX_JSON_DEPTH", 20)
+        if self.max_body_bytes > 100 * 1024 * 1024 or self.max_upload_bytes > 100 * 1024 * 1024:
+            raise SettingsError("MAX_BODY_BYTES, MAX_UPLOAD_BYTES: at most 100 MB each")
+        if self.max_json_depth > 200:
+            raise SettingsError(f"MAX_JSON_DEPTH: at most 200, not {self.max_json_depth}")
         # Who is responsible for the attendees' data, and where to write about it (/privacy).
         self.privacy_controller: str = config(
             "PRIVACY_CONTROLLER", default="Stichting peernet (demo), Utrecht"
@@ -92,8 +116,21 @@ class Settings:
         return int(raw)
 
     @staticmethod
-    def _flag(config: Config, name: str) -> bool:
-        raw = config(name, default="0").strip().lower()
+    def _rate(config: Config, name: str, default: str) -> RateLimitItem:
+        raw = config(name, default=default).strip()
+        try:
+            item = parse(raw)
+        except ValueError:
+            item = None
+        if item is None or item.amount < 1 or not raw[:1].isdigit():
+            raise SettingsError(
+                f"{name}: must be a count per period such as {default!r}, not {raw!r}"
+            )
+        return item
+
+    @staticmethod
+    def _flag(config: Config, name: str, default: str = "0") -> bool:
+        raw = config(name, default=default).strip().lower()
         if raw in ("1", "true", "yes", "on"):
             return True
         if raw in ("0", "false", "no", "off", ""):
@@ -118,6 +155,11 @@ class Settings:
             raise SettingsError(
                 "SECRET_KEY_PREVIOUS: must be the former SECRET_KEY (at least 32 characters,"
                 " not the development default)"
+            )
+        if self.is_production and not self.rate_limits_enabled:
+            raise SettingsError(
+                "RATE_LIMITS_ENABLED: rate limits cannot be switched off when"
+                " PEERNET_ENV=production (use it for load tests on a test instance)"
             )
         if self.is_production and self.clock_offset_days:
             raise SettingsError("CLOCK_OFFSET_DAYS: only for development, not in production")

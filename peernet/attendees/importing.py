@@ -190,7 +190,7 @@ def _check_line(values: dict[str, str], roles: dict[str, str], units: dict[str, 
                 "too_short": "required",
                 "string_too_long": "too_long",
                 "too_long": "too_long",
-            }.get(kind, kind if kind == "invalid_characters" else "invalid")
+            }.get(kind, kind if kind in ("invalid_characters", "format_characters") else "invalid")
             errors.setdefault(column, code)
         checked = None
     email = ""

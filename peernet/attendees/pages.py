@@ -13,7 +13,7 @@ from peernet.attendees.outlook import signup_notice
 from peernet.attendees.schemas import parse_signup
 from peernet.errors import FieldErrors
 from peernet.events.service import get_open_event
-from peernet.web import csrf
+from peernet.web import csrf, ratelimit
 from peernet.web.rendering import message_page, render, request_locale, settings_of
 
 _LIST_FIELDS = ("expertise", "gaps", "languages")
@@ -61,7 +61,13 @@ async def join_submit(request: Request) -> Response:
         signup = parse_signup(values)
     except FieldErrors as exc:
         return await _join_page(request, values, exc.errors, status_code=422)
-    receipt = await service.sign_up(settings, request.path_params["slug"], signup, channel="form")
+    receipt = await service.sign_up(
+        settings,
+        request.path_params["slug"],
+        signup,
+        channel="form",
+        limits=ratelimit.request_rate_limits(request),
+    )
     notice = await signup_notice(signup, request_locale(request))
     return render(request, "signup_done.html", {"email": receipt.email, "outlook": notice})
 

@@ -18,7 +18,7 @@ from peernet.attendees.subscription import PAUSE_MONTHS, UNTIL_RESUMED
 from peernet.coordinators.throttle import TooManyAttempts, client_address
 from peernet.errors import FieldErrors
 from peernet.rounds.unmatched import period_label
-from peernet.web import csrf
+from peernet.web import csrf, ratelimit
 from peernet.web.rendering import render, request_locale, settings_of
 
 _LIST_FIELDS = ("expertise", "gaps", "languages")
@@ -111,7 +111,10 @@ async def request_submit(request: Request) -> Response:
     # The same page for every address, answered before the lookup and the email are done
     # (in the background), so neither the page nor its timing tells who takes part.
     response = _page(request, "me/sent.html", {"email": email})
-    response.background = BackgroundTask(personal.request_link, settings_of(request), email)
+    # Beyond the address's daily share (RATE_LIMIT_ME_LINKS_PER_ADDRESS): the same page,
+    # no email.
+    if await ratelimit.allow_me_link_email(request, email):
+        response.background = BackgroundTask(personal.request_link, settings_of(request), email)
     return response
 
 

@@ -17,6 +17,7 @@ MAX_THEMES = 5
 _Model = TypeVar("_Model", bound=BaseModel)
 _OWN_CODES = (
     "invalid_characters",
+    "format_characters",
     "invalid_email",
     "unknown_choice",
     "consent_required",
@@ -34,6 +35,15 @@ def _clean_text(value: str) -> str:
         raise PydanticCustomError(
             "invalid_characters", "must be a single line without control characters"
         ) from None
+    # Invisible formatting characters (Unicode category Cf: right-to-left overrides,
+    # zero-width characters, a byte order mark) would reach a partner's email unseen and
+    # can make a name read as something else.
+    if any(unicodedata.category(char) == "Cf" for char in value):
+        raise PydanticCustomError(
+            "format_characters",
+            "must not contain invisible formatting characters"
+            " (such as a right-to-left override, a zero-width character or a byte order mark)",
+        )
     return value
 
 
@@ -96,7 +106,8 @@ class SignupIn(BaseModel):
         list[str], Field(min_length=1, max_length=11), AfterValidator(_known_languages)
     ]
     meeting_preference: Literal["in_person", "online", "either"]
-    consent: bool
+    # JSON true only: not "yes", "on" or 1 (the HTML form's checkbox is read as a bool).
+    consent: Annotated[bool, Field(strict=True)]
     locale: Literal["nl", "en"] = "nl"
 
     @model_validator(mode="after")

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from notifications import Address
-from peernet import clock
+from peernet import clock, db
 from peernet.attendees.consents import current_version, record_consent
 from peernet.attendees.models import Attendance, Attendee, AttendeeStatus, Signup
 from peernet.attendees.schemas import SignupIn
@@ -21,10 +22,13 @@ from peernet.events.service import get_open_event
 from peernet.links import subscription_url
 from peernet.outbox.service import enqueue
 from peernet.settings import Settings
+from peernet.web import ratelimit
 
 CONFIRMATION_VALID_FOR = timedelta(days=7)
 # secrets.token_urlsafe(32): 256 bits, 43 URL-safe characters.
 _TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{43}$")
+
+logger = logging.getLogger(__name__)
 
 
 class TokenInvalid(PeernetError):
@@ -35,6 +39,13 @@ class TokenInvalid(PeernetError):
 class TokenUsed(PeernetError):
     status_code = 409
     code = "token_used"
+
+
+class TokenSuperseded(PeernetError):
+    """A newer sign-up of the same person was confirmed: this older one may not undo it."""
+
+    status_code = 410
+    code = "token_superseded"
 
 
 class TokenExpired(PeernetError):
@@ -63,22 +74,59 @@ def confirm_url(settings: Settings, token: str) -> str:
 
 
 async def sign_up(
-    settings: Settings, event_slug: str, data: SignupIn, *, channel: str
+    settings: Settings,
+    event_slug: str,
+    data: SignupIn,
+    *,
+    channel: str,
+    limits: ratelimit.RateLimits | None = None,
 ) -> SignupReceipt:
+    """Store a pending sign-up and queue its confirmation email.
+
+    ``limits`` (a visitor's request) caps the confirmation emails per address."""
     event = await get_open_event(settings, event_slug)
+    if not await ratelimit.allow_confirmation_email(limits, data.email):
+        # This address had its share of confirmation emails today: nothing is stored or
+        # sent, and the visitor gets the same answer as always (no 429 that would tell a
+        # prober anything about the address).
+        return SignupReceipt(email=data.email, locale=data.locale)
+    # Made once, so that a second attempt writes the same sign-up: the token's hash is
+    # unique, which makes the write idempotent.
+    token = secrets.token_urlsafe(32)
+    now = clock.now()
+
+    async def store() -> SignupReceipt:
+        return await _store_signup(
+            settings, event.id, event.title, data, channel=channel, token=token, now=now
+        )
+
     try:
-        return await _store_signup(settings, event.id, event.title, data, channel=channel)
+        return await store()
     except IntegrityError:
         # The same new address signed up at the same moment and won the insert: this
         # second attempt finds that attendee and attaches the sign-up to it.
-        return await _store_signup(settings, event.id, event.title, data, channel=channel)
+        return await store()
+    except db.CONNECTION_LOST as exc:
+        # The connection went away: before the commit nothing was written (try once more),
+        # after it the sign-up is there with this token (then it is done, not doubled).
+        logger.warning(
+            "sign-up for event %s: database connection lost (%r), retrying once", event.id, exc
+        )
+        if await Signup.exists(token_hash=hash_token(token)):
+            return SignupReceipt(email=data.email, locale=data.locale)
+        return await store()
 
 
 async def _store_signup(
-    settings: Settings, event_id: int, event_title: str, data: SignupIn, *, channel: str
+    settings: Settings,
+    event_id: int,
+    event_title: str,
+    data: SignupIn,
+    *,
+    channel: str,
+    token: str,
+    now: datetime,
 ) -> SignupReceipt:
-    now = clock.now()
-    token = secrets.token_urlsafe(32)
     details = data.details()
     async with in_transaction():
         attendee = await Attendee.get_or_none(email_normalized=normalize_email(data.email))
@@ -119,6 +167,12 @@ async def _store_signup(
     return SignupReceipt(email=data.email, locale=data.locale)
 
 
+async def _newer_confirmed(signup: Signup) -> bool:
+    return await Signup.filter(
+        attendee_id=signup.attendee_id, id__gt=signup.id, confirmed_at__isnull=False
+    ).exists()
+
+
 async def find_signup(token: str) -> Signup:
     """The sign-up a confirmation link belongs to, if it can still be confirmed."""
     if not _TOKEN_SHAPE.match(token):
@@ -128,6 +182,8 @@ async def find_signup(token: str) -> Signup:
         raise TokenInvalid("the confirmation link is unknown")
     if signup.confirmed_at is not None:
         raise TokenUsed("the confirmation link was already used")
+    if await _newer_confirmed(signup):
+        raise TokenSuperseded("a newer sign-up of the same person was confirmed")
     if clock.now() >= signup.expires_at:
         raise TokenExpired("the confirmation link has expired")
     return signup
@@ -138,13 +194,21 @@ async def confirm_signup(token: str) -> Attendee:
     signup = await find_signup(token)
     now = clock.now()
     async with in_transaction():
+        # The attendee's row lock orders confirmations of the same person (an older and a
+        # newer link at once); SQLite's BEGIN IMMEDIATE does the same for the whole file.
+        attendee = await Attendee.select_for_update().get(id=signup.attendee_id)
+        if await _newer_confirmed(signup):
+            raise TokenSuperseded("a newer sign-up of the same person was confirmed")
         # The conditional update is the lock: of two simultaneous confirmations one wins.
         claimed = await Signup.filter(id=signup.id, confirmed_at__isnull=True).update(
             confirmed_at=now
         )
         if not claimed:
             raise TokenUsed("the confirmation link was already used")
-        attendee = await Attendee.get(id=signup.attendee_id)
+        # Older links still on their way would roll these details back: they lapse now.
+        await Signup.filter(
+            attendee_id=signup.attendee_id, id__lt=signup.id, confirmed_at__isnull=True
+        ).update(expires_at=now)
         if attendee.status is AttendeeStatus.ERASED:
             # Erased while this link was on its way: nothing of them may come back from it.
             raise TokenInvalid("the confirmation link is unknown")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
@@ -39,8 +40,9 @@ from peernet.rounds import endpoints as rounds_api
 from peernet.rounds import pages as round_pages
 from peernet.settings import Settings, load_settings
 from peernet.taxonomy import endpoints as taxonomy_api
-from peernet.web import openapi, route_templates
+from peernet.web import convertors, openapi, ratelimit, route_templates
 from peernet.web.headers import SecurityHeaders
+from peernet.web.limits import BodyLimit
 from peernet.web.rendering import message_page, render
 
 logger = logging.getLogger("peernet.web")
@@ -50,9 +52,25 @@ _PAGES_FOR_ERRORS = {
     "token_invalid": ("token.invalid.title", "token.invalid.body"),
     "token_used": ("token.used.title", "token.used.body"),
     "token_expired": ("token.expired.title", "token.expired.body"),
+    "token_superseded": ("token.superseded.title", "token.superseded.body"),
     "forbidden": ("forbidden.title", "error.csrf"),
     "link_invalid": ("link.invalid.title", "link.invalid.body"),
 }
+
+# The routes whose parameter is a token from an email (see peernet.web.convertors).
+_EMAILED_LINKS = tuple(
+    f"/{name}/"
+    for name in (
+        "confirm",
+        "answer",
+        "pause",
+        "unsubscribe",
+        "stay",
+        "consent",
+        "invite",
+        "me/link",
+    )
+)
 
 
 async def home(request: Request) -> Response:
@@ -102,6 +120,9 @@ async def http_error(request: Request, exc: Exception) -> Response:
         response = JSONResponse(
             {"error": "http_error", "message": exc.detail}, status_code=exc.status_code
         )
+    elif exc.status_code == 404 and request.url.path.startswith(_EMAILED_LINKS):
+        # A link from an email of impossible shape (cut off, altered): no route matched.
+        response = message_page(request, "link.invalid.title", "link.invalid.body", 404)
     elif exc.status_code == 404:
         response = message_page(request, "notfound.title", "notfound.body", 404)
     else:
@@ -133,6 +154,7 @@ class PeernetApp(Starlette):
 def create_app(settings: Settings | None = None, *, manage_database: bool = True) -> Starlette:
     """Build the app. ``manage_database=False`` leaves Tortoise to the caller (tests)."""
     settings = settings or load_settings()
+    assert convertors  # registers the {slug:slug} and {token:token} path shapes
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -147,34 +169,44 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
                 limiter = getattr(app.state, name, None)
                 if limiter is not None:
                     await limiter.aclose()
+            await ratelimit.close_rate_limits(app)
             if manage_database:
                 await db.close_db()
 
     routes = [
         Route("/", home, name="home"),
         Route("/healthz", healthz, name="healthz"),
-        Route("/join/{slug}", signup_pages.join_form, methods=["GET"], name="join"),
-        Route("/join/{slug}", signup_pages.join_submit, methods=["POST"]),
-        Route("/confirm/{token}", signup_pages.confirm_form, methods=["GET"], name="confirm"),
-        Route("/confirm/{token}", signup_pages.confirm_submit, methods=["POST"]),
-        Route("/answer/{token}", feedback_pages.answer_form, methods=["GET"], name="answer"),
-        Route("/answer/{token}", feedback_pages.answer_submit, methods=["POST"]),
-        Route("/pause/{token}", subscription_pages.pause_form, methods=["GET"], name="pause"),
-        Route("/pause/{token}", subscription_pages.pause_submit, methods=["POST"]),
+        Route("/join/{slug:slug}", signup_pages.join_form, methods=["GET"], name="join"),
+        Route("/join/{slug:slug}", signup_pages.join_submit, methods=["POST"]),
         Route(
-            "/unsubscribe/{token}",
+            "/confirm/{token:random_token}",
+            signup_pages.confirm_form,
+            methods=["GET"],
+            name="confirm",
+        ),
+        Route("/confirm/{token:random_token}", signup_pages.confirm_submit, methods=["POST"]),
+        Route("/answer/{token:token}", feedback_pages.answer_form, methods=["GET"], name="answer"),
+        Route("/answer/{token:token}", feedback_pages.answer_submit, methods=["POST"]),
+        Route("/pause/{token:token}", subscription_pages.pause_form, methods=["GET"], name="pause"),
+        Route("/pause/{token:token}", subscription_pages.pause_submit, methods=["POST"]),
+        Route(
+            "/unsubscribe/{token:token}",
             subscription_pages.unsubscribe_form,
             methods=["GET"],
             name="unsubscribe",
         ),
-        Route("/unsubscribe/{token}", subscription_pages.unsubscribe_submit, methods=["POST"]),
+        Route(
+            "/unsubscribe/{token:token}", subscription_pages.unsubscribe_submit, methods=["POST"]
+        ),
         # The retention check's "yes, I am staying" (GET shows the button, POST answers).
-        Route("/stay/{token}", subscription_pages.stay_form, methods=["GET"], name="stay"),
-        Route("/stay/{token}", subscription_pages.stay_submit, methods=["POST"]),
+        Route("/stay/{token:token}", subscription_pages.stay_form, methods=["GET"], name="stay"),
+        Route("/stay/{token:token}", subscription_pages.stay_submit, methods=["POST"]),
         # The privacy statement, and agreeing to a new consent text (signed link).
         Route("/privacy", consent_pages.privacy, methods=["GET"], name="privacy"),
-        Route("/consent/{token}", consent_pages.renewal_form, methods=["GET"], name="consent"),
-        Route("/consent/{token}", consent_pages.renewal_submit, methods=["POST"]),
+        Route(
+            "/consent/{token:token}", consent_pages.renewal_form, methods=["GET"], name="consent"
+        ),
+        Route("/consent/{token:token}", consent_pages.renewal_submit, methods=["POST"]),
         # Coordinators' rounds (signed-in pages).
         Route("/coordinator/rounds", round_pages.index, methods=["GET"]),
         Route("/coordinator/rounds", round_pages.plan, methods=["POST"]),
@@ -212,16 +244,18 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         Route("/coordinator/events", event_pages.index, methods=["GET"]),
         Route("/coordinator/events/new", event_pages.new_form, methods=["GET"]),
         Route("/coordinator/events/new", event_pages.create, methods=["POST"]),
-        Route("/coordinator/events/{slug}", event_pages.show, methods=["GET"]),
-        Route("/coordinator/events/{slug}", event_pages.save, methods=["POST"]),
-        Route("/coordinator/events/{slug}/close", event_pages.close, methods=["POST"]),
-        Route("/coordinator/events/{slug}/reopen", event_pages.reopen, methods=["POST"]),
-        Route("/coordinator/events/{slug}/print", event_pages.print_page, methods=["GET"]),
-        Route("/coordinator/events/{slug}/qr.svg", event_pages.qr_svg, methods=["GET"]),
-        Route("/coordinator/events/{slug}/qr.png", event_pages.qr_png, methods=["GET"]),
+        Route("/coordinator/events/{slug:slug}", event_pages.show, methods=["GET"]),
+        Route("/coordinator/events/{slug:slug}", event_pages.save, methods=["POST"]),
+        Route("/coordinator/events/{slug:slug}/close", event_pages.close, methods=["POST"]),
+        Route("/coordinator/events/{slug:slug}/reopen", event_pages.reopen, methods=["POST"]),
+        Route("/coordinator/events/{slug:slug}/print", event_pages.print_page, methods=["GET"]),
+        Route("/coordinator/events/{slug:slug}/qr.svg", event_pages.qr_svg, methods=["GET"]),
+        Route("/coordinator/events/{slug:slug}/qr.png", event_pages.qr_png, methods=["GET"]),
         # Coordinators' attendees: directory, a person's page, CSV import and exports.
-        Route("/invite/{token}", invite_pages.invite_form, methods=["GET"], name="invite"),
-        Route("/invite/{token}", invite_pages.invite_submit, methods=["POST"]),
+        Route(
+            "/invite/{token:random_token}", invite_pages.invite_form, methods=["GET"], name="invite"
+        ),
+        Route("/invite/{token:random_token}", invite_pages.invite_submit, methods=["POST"]),
         Route("/coordinator/attendees", attendee_pages.index, methods=["GET"]),
         Route("/coordinator/attendees.csv", attendee_pages.export_csv, methods=["GET"]),
         Route("/coordinator/attendees/{attendee_id:int}", attendee_pages.show, methods=["GET"]),
@@ -239,10 +273,14 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             attendee_pages.act,
             methods=["POST"],
         ),
-        Route("/coordinator/events/{slug}/import", attendee_pages.import_form, methods=["GET"]),
-        Route("/coordinator/events/{slug}/import", attendee_pages.import_submit, methods=["POST"]),
         Route(
-            "/coordinator/events/{slug}/import/template.csv",
+            "/coordinator/events/{slug:slug}/import", attendee_pages.import_form, methods=["GET"]
+        ),
+        Route(
+            "/coordinator/events/{slug:slug}/import", attendee_pages.import_submit, methods=["POST"]
+        ),
+        Route(
+            "/coordinator/events/{slug:slug}/import/template.csv",
             attendee_pages.import_template,
             methods=["GET"],
         ),
@@ -254,8 +292,13 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         # An attendee's personal page: ask for a link, open it, then a short session.
         Route("/me", personal_pages.request_form, methods=["GET"], name="me"),
         Route("/me", personal_pages.request_submit, methods=["POST"]),
-        Route("/me/link/{token}", personal_pages.link_form, methods=["GET"], name="me_link"),
-        Route("/me/link/{token}", personal_pages.link_submit, methods=["POST"]),
+        Route(
+            "/me/link/{token:random_token}",
+            personal_pages.link_form,
+            methods=["GET"],
+            name="me_link",
+        ),
+        Route("/me/link/{token:random_token}", personal_pages.link_submit, methods=["POST"]),
         Route("/me/profile", personal_pages.profile, methods=["GET"], name="me_profile"),
         Route("/me/profile", personal_pages.save_profile, methods=["POST"]),
         Route("/me/pause", personal_pages.pause, methods=["POST"]),
@@ -274,7 +317,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
                 Route("/openapi.json", openapi.document, name="openapi"),
                 Route("/taxonomy", taxonomy_api.taxonomy, name="taxonomy"),
                 Route(
-                    "/events/{slug}/signups",
+                    "/events/{slug:slug}/signups",
                     signup_api.create_signup,
                     methods=["POST"],
                     name="create_signup",
@@ -314,6 +357,16 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         debug=False,
         routes=routes,
         lifespan=lifespan,
+        middleware=[
+            # Visitors' per-client limits, answered before a route reads the body (429);
+            # then the body's size, counted while it is read (413).
+            Middleware(ratelimit.RateLimitMiddleware),
+            Middleware(
+                BodyLimit,
+                max_body_bytes=settings.max_body_bytes,
+                max_upload_bytes=settings.max_upload_bytes,
+            ),
+        ],
         exception_handlers={
             PeernetError: peernet_error,
             HTTPException: http_error,

@@ -9,6 +9,7 @@ a path's methods are split over several routes.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -59,7 +60,8 @@ def _template(routes: Sequence[BaseRoute], scope: Scope, prefix: str) -> str | N
             if inner is not None:
                 return inner
         elif isinstance(route, Route):
-            return prefix + route.path
+            # "/confirm/{token:random_token}" is logged as "/confirm/{token}".
+            return re.sub(r"\{(\w+):\w+\}", r"{\1}", prefix + route.path)
     return None
 
 
