@@ -45,6 +45,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
         host=args.host,
         port=args.port,
         proxy_headers=True,
+        server_header=False,
         log_config=logs.uvicorn_log_config(),
     )
 

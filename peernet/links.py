@@ -22,11 +22,11 @@ class LinkInvalid(NotFound):
 
 
 def _timed(settings: Settings, purpose: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(str(settings.secret_key), salt=f"peernet.{purpose}")
+    return URLSafeTimedSerializer(settings.signing_keys, salt=f"peernet.{purpose}")
 
 
 def _lasting(settings: Settings, purpose: str) -> URLSafeSerializer:
-    return URLSafeSerializer(str(settings.secret_key), salt=f"peernet.{purpose}")
+    return URLSafeSerializer(settings.signing_keys, salt=f"peernet.{purpose}")
 
 
 def answer_url(settings: Settings, *, match_id: int, attendee_id: int, answer: str) -> str:

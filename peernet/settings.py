@@ -6,6 +6,7 @@ directory and mail written as ``.eml`` files into ``./var/mail``.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -34,6 +35,8 @@ class Settings:
         self.env: str = config("PEERNET_ENV", default="development")
         self.database_url: str = config("DATABASE_URL", default="sqlite://peernet.sqlite3")
         self.secret_key = Secret(config("SECRET_KEY", default=DEVELOPMENT_SECRET_KEY))
+        # Accepted when reading signed links and cookies, never used to sign: key rotation.
+        self.secret_key_previous = Secret(config("SECRET_KEY_PREVIOUS", default=""))
         self.base_url: str = config("BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
         self.mail_backend: str = config("MAIL_BACKEND", default="file")
         self.mail_dir: Path = Path(config("MAIL_DIR", default="var/mail"))
@@ -147,6 +150,12 @@ class Settings:
             raise SettingsError(
                 "SECRET_KEY: the development default cannot be used when PEERNET_ENV=production"
             )
+        previous = str(self.secret_key_previous)
+        if previous and (len(previous) < 32 or previous == DEVELOPMENT_SECRET_KEY):
+            raise SettingsError(
+                "SECRET_KEY_PREVIOUS: must be the former SECRET_KEY (at least 32 characters,"
+                " not the development default)"
+            )
         if self.is_production and not self.rate_limits_enabled:
             raise SettingsError(
                 "RATE_LIMITS_ENABLED: rate limits cannot be switched off when"
@@ -165,6 +174,11 @@ class Settings:
         if base.scheme not in ("http", "https") or not base.netloc:
             raise SettingsError(
                 "BASE_URL: must be an absolute http(s) URL such as https://peernet.nl"
+            )
+        if str(self.secret_key) == DEVELOPMENT_SECRET_KEY and not self.base_url_is_loopback:
+            raise SettingsError(
+                "SECRET_KEY: the development default can only be used with a loopback BASE_URL"
+                " (127.0.0.1, ::1 or localhost); set your own SECRET_KEY"
             )
         if self.mail_backend not in MAIL_BACKENDS:
             raise SettingsError(
@@ -247,6 +261,28 @@ class Settings:
                 )
             if not self.mail_http_url.startswith(("https://", "http://")):
                 raise SettingsError("MAIL_HTTP_URL: must be an http(s) URL")
+
+    @property
+    def base_url_is_loopback(self) -> bool:
+        host = (urlsplit(self.base_url).hostname or "").lower()
+        if host == "localhost" or host.endswith(".localhost"):
+            return True
+        try:
+            return ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            return False
+
+    @property
+    def signing_keys(self) -> list[str]:
+        """For itsdangerous: it signs with the last key and accepts every one when reading."""
+        previous = str(self.secret_key_previous)
+        return [previous, str(self.secret_key)] if previous else [str(self.secret_key)]
+
+    @property
+    def base_origin(self) -> str:
+        """BASE_URL's origin as a browser sends it in the Origin header."""
+        base = urlsplit(self.base_url)
+        return f"{base.scheme}://{base.netloc}".lower()
 
     @property
     def is_production(self) -> bool:

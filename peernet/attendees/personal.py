@@ -124,7 +124,7 @@ class _ClockSigner(TimestampSigner):
 
 def _sessions(settings: Settings) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(
-        str(settings.secret_key), salt="peernet.me-session", signer=_ClockSigner
+        settings.signing_keys, salt="peernet.me-session", signer=_ClockSigner
     )
 
 

@@ -32,7 +32,7 @@ class NotAuthenticated(PeernetError):
 
 
 def _serializer(settings: Settings) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(str(settings.secret_key), salt="peernet.coordinator-session")
+    return URLSafeTimedSerializer(settings.signing_keys, salt="peernet.coordinator-session")
 
 
 def session_value(settings: Settings, coordinator: Coordinator) -> str:

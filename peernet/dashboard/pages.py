@@ -13,6 +13,7 @@ from peernet.dashboard import charts, service
 from peernet.i18n import translate
 from peernet.taxonomy.service import Term, get_taxonomy
 from peernet.web.dates import month, number, percent
+from peernet.web.headers import allow_inline_styles
 from peernet.web.rendering import render_coordinator, request_locale, settings_of
 
 GROWTH_MONTHS = 18  # months in the growth picture; the table shows them all
@@ -123,7 +124,7 @@ def dashboard_pictures(figures: service.Dashboard, locale: str) -> dict[str, cha
 async def dashboard(request: Request) -> Response:
     locale = request_locale(request)
     figures = await service.dashboard(settings_of(request).timezone)
-    return render_coordinator(
+    response = render_coordinator(
         request,
         "coordinator/dashboard.html",
         {
@@ -133,6 +134,9 @@ async def dashboard(request: Request) -> Response:
         },
         section="dashboard",
     )
+    # pygal colours its charts with a <style> element inside the inline SVG.
+    allow_inline_styles(response)
+    return response
 
 
 def results_pictures(found: service.Results, locale: str) -> dict[str, charts.Picture]:
@@ -203,7 +207,7 @@ def results_pictures(found: service.Results, locale: str) -> dict[str, charts.Pi
 async def results(request: Request) -> Response:
     locale = request_locale(request)
     found = await service.results()
-    return render_coordinator(
+    response = render_coordinator(
         request,
         "coordinator/results.html",
         {
@@ -215,3 +219,6 @@ async def results(request: Request) -> Response:
         },
         section="results",
     )
+    # pygal colours its charts with a <style> element inside the inline SVG.
+    allow_inline_styles(response)
+    return response

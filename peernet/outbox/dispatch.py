@@ -25,6 +25,7 @@ from tortoise.transactions import in_transaction
 from notifications import Address, DeliveryResult, DeliveryStatus, Transport, build_message
 from peernet import clock
 from peernet.links import attendee_of_unsubscribe_url
+from peernet.logs import redact
 from peernet.outbox.models import OutboxMessage, OutboxStatus
 from peernet.outbox.service import sender_address
 from peernet.settings import Settings
@@ -199,7 +200,12 @@ async def dispatch_once(
     results = await transport.send(messages) if messages else []
     await _record([*unsendable, *zip(sendable, results, strict=True)], report)
     if report.errors:
-        logger.warning("outbox: %d not sent: %s", len(report.errors), "; ".join(report.errors[:5]))
+        # Ids only: a server's reply may name the recipient ("550 <ann@example.nl>: unknown").
+        logger.warning(
+            "outbox: %d not sent: %s",
+            len(report.errors),
+            "; ".join(redact(error) for error in report.errors[:5]),
+        )
     return report
 
 

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp
 
 from peernet import db
 from peernet.attendees import (
@@ -39,7 +40,8 @@ from peernet.rounds import endpoints as rounds_api
 from peernet.rounds import pages as round_pages
 from peernet.settings import Settings, load_settings
 from peernet.taxonomy import endpoints as taxonomy_api
-from peernet.web import convertors, openapi, ratelimit
+from peernet.web import convertors, openapi, ratelimit, route_templates
+from peernet.web.headers import SecurityHeaders
 from peernet.web.limits import BodyLimit
 from peernet.web.rendering import message_page, render
 
@@ -106,16 +108,27 @@ async def peernet_error(request: Request, exc: Exception) -> Response:
 
 async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        # Every method of the path, also when its methods are split over several routes.
+        allowed = route_templates.allowed_methods(
+            request.app.router.routes, route_templates.top_level_scope(request.scope)
+        )
+        headers["Allow"] = ", ".join(sorted(allowed))
+    response: Response
     if _wants_json(request):
-        return JSONResponse(
+        response = JSONResponse(
             {"error": "http_error", "message": exc.detail}, status_code=exc.status_code
         )
-    if exc.status_code == 404 and request.url.path.startswith(_EMAILED_LINKS):
+    elif exc.status_code == 404 and request.url.path.startswith(_EMAILED_LINKS):
         # A link from an email of impossible shape (cut off, altered): no route matched.
-        return message_page(request, "link.invalid.title", "link.invalid.body", 404)
-    if exc.status_code == 404:
-        return message_page(request, "notfound.title", "notfound.body", 404)
-    return message_page(request, "servererror.title", "servererror.body", exc.status_code)
+        response = message_page(request, "link.invalid.title", "link.invalid.body", 404)
+    elif exc.status_code == 404:
+        response = message_page(request, "notfound.title", "notfound.body", 404)
+    else:
+        response = message_page(request, "servererror.title", "servererror.body", exc.status_code)
+    response.headers.update(headers)
+    return response
 
 
 async def server_error(request: Request, exc: Exception) -> Response:
@@ -127,6 +140,17 @@ async def server_error(request: Request, exc: Exception) -> Response:
     return message_page(request, "servererror.title", "servererror.body", 500)
 
 
+class PeernetApp(Starlette):
+    """Starlette with the security headers outside even its error middleware, so that a
+    500 page carries them too (``add_middleware`` would put them inside it)."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        settings: Settings = self.state.settings
+        return SecurityHeaders(
+            super().build_middleware_stack(), https=settings.base_url.startswith("https://")
+        )
+
+
 def create_app(settings: Settings | None = None, *, manage_database: bool = True) -> Starlette:
     """Build the app. ``manage_database=False`` leaves Tortoise to the caller (tests)."""
     settings = settings or load_settings()
@@ -136,9 +160,11 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if manage_database:
             await db.init_db(settings, shared_across_tasks=True)
+        access_log_filter = route_templates.install(app.router.routes)
         try:
             yield
         finally:
+            route_templates.uninstall(access_log_filter)
             for name in ("sign_in_limiter", "me_link_limiter"):
                 limiter = getattr(app.state, name, None)
                 if limiter is not None:
@@ -327,7 +353,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         ),
         Mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static"),
     ]
-    app = Starlette(
+    app = PeernetApp(
         debug=False,
         routes=routes,
         lifespan=lifespan,

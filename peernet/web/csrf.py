@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from urllib.parse import urlsplit
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.requests import Request
@@ -23,7 +24,7 @@ MAX_AGE = 24 * 3600
 
 
 def _serializer(settings: Settings) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(str(settings.secret_key), salt="peernet.csrf")
+    return URLSafeTimedSerializer(settings.signing_keys, salt="peernet.csrf")
 
 
 def issue_token(request: Request, settings: Settings) -> tuple[str, str]:
@@ -43,7 +44,34 @@ def set_cookie(response: Response, cookie: str, settings: Settings) -> None:
     )
 
 
+def _origin_of(url: str) -> str | None:
+    parts = urlsplit(url)
+    if not parts.scheme or not parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def check_origin(request: Request, settings: Settings) -> None:
+    """Refuse a POST that a browser says came from another site.
+
+    Origin is checked, or Referer when Origin is absent. Our pages send
+    ``Referrer-Policy: no-referrer``, so browsers post our own forms with ``Origin: null``
+    and no Referer: then nothing is known about the sender and the signed token decides.
+    """
+    origin = request.headers.get("origin")
+    if origin is None or origin.strip().lower() == "null":
+        referer = request.headers.get("referer")
+        if not referer:
+            return
+        origin = _origin_of(referer)
+        if origin is None:
+            return
+    if origin.strip().lower() != settings.base_origin:
+        raise Forbidden("origin: a form from another site")
+
+
 def check_token(request: Request, form_value: object, settings: Settings) -> None:
+    check_origin(request, settings)
     cookie = request.cookies.get(COOKIE)
     if not cookie or not isinstance(form_value, str) or not form_value:
         raise Forbidden("csrf_token: missing")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
@@ -36,6 +36,12 @@ def request_locale(request: Request) -> str:
     return pick_locale(request.cookies.get(LANG_COOKIE), default)
 
 
+def same_site_path(path: str) -> str:
+    """The request's path as a link that stays on this site: ``//evil.example/x`` (or
+    ``/\\evil.example``) would be read by a browser as another host."""
+    return "/" + quote(path.lstrip("/\\"), safe="/:@!$&'()*+,;=-._~%")
+
+
 def render(
     request: Request, template: str, context: dict[str, Any] | None = None, status_code: int = 200
 ) -> HTMLResponse:
@@ -52,8 +58,8 @@ def render(
         "has_text": lambda key: key in catalog("nl"),
         "taxonomy": get_taxonomy(),
         "local_date": local_date,
-        "switch_url": f"{request.url.path}?{urlencode({'lang': other})}",
-        "self_url": f"{request.url.path}?{urlencode({'lang': locale})}",
+        "switch_url": f"{same_site_path(request.url.path)}?{urlencode({'lang': other})}",
+        "self_url": f"{same_site_path(request.url.path)}?{urlencode({'lang': locale})}",
         **(context or {}),
     }
     response = templates.TemplateResponse(request, template, page, status_code=status_code)

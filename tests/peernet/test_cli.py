@@ -277,3 +277,20 @@ def test_a_piped_password_loses_one_line_ending_only(
 ) -> None:
     monkeypatch.setattr(sys, "stdin", io.StringIO(piped))
     assert cli._read_password() == password
+
+
+def test_serve_runs_uvicorn_without_its_server_banner(
+    monkeypatch: pytest.MonkeyPatch, sqlite_env: dict[str, str]
+) -> None:
+    import uvicorn
+
+    seen: dict[str, object] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: seen.update(options))
+    for name, value in sqlite_env.items():
+        monkeypatch.setenv(name, value)
+    assert cli.main(["serve", "--port", "8123"]) == 0
+    assert seen["server_header"] is False
+    assert seen["port"] == 8123
+    procfile = (Path(__file__).parents[2] / "Procfile").read_text()
+    web = next(line for line in procfile.splitlines() if line.startswith("web:"))
+    assert "--no-server-header" in web

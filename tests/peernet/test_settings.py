@@ -86,3 +86,50 @@ def test_the_round_schedule_and_auto_publish_have_working_defaults() -> None:
     assert (settings.round_draft_day, settings.round_draft_time) == ("1st mon", "09:00")
     assert settings.auto_publish is False
     assert load_settings({"AUTO_PUBLISH": "1"}).auto_publish is True
+
+
+@pytest.mark.parametrize("env", ["development", "test", "production"])
+@pytest.mark.parametrize(
+    "base_url", ["https://peernet.nl", "http://peernet.example", "http://192.168.1.10:8000"]
+)
+def test_the_development_key_is_refused_off_loopback_whatever_the_environment(
+    env: str, base_url: str
+) -> None:
+    with pytest.raises(SettingsError, match=r"^SECRET_KEY:"):
+        load_settings({"PEERNET_ENV": env, "BASE_URL": base_url})
+    own = load_settings({"PEERNET_ENV": env, "BASE_URL": base_url, "SECRET_KEY": "k" * 40})
+    assert own.base_url == base_url
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    ["http://127.0.0.1:8000", "http://127.1.2.3", "http://[::1]:8000", "http://localhost:8000"],
+)
+def test_the_development_key_still_serves_a_loopback_base_url(base_url: str) -> None:
+    assert str(load_settings({"BASE_URL": base_url}).secret_key) == DEVELOPMENT_SECRET_KEY
+
+
+def test_the_previous_key_is_read_but_never_used_to_sign() -> None:
+    from peernet.links import read_subscription, subscription_url
+
+    old = load_settings({"SECRET_KEY": "o" * 40})
+    rotated = load_settings({"SECRET_KEY": "n" * 40, "SECRET_KEY_PREVIOUS": "o" * 40})
+    after = load_settings({"SECRET_KEY": "n" * 40})
+    link = subscription_url(old, "unsubscribe", 7)
+    token = link.rsplit("/", 1)[1]
+    assert read_subscription(rotated, "unsubscribe", token) == 7
+    # New links are signed with the new key only: the old key alone cannot read them.
+    fresh = subscription_url(rotated, "unsubscribe", 7).rsplit("/", 1)[1]
+    assert fresh != token
+    assert read_subscription(after, "unsubscribe", fresh) == 7
+    with pytest.raises(Exception, match="invalid"):
+        read_subscription(old, "unsubscribe", fresh)
+    # Once the previous key is dropped, links signed with it stop working.
+    with pytest.raises(Exception, match="invalid"):
+        read_subscription(after, "unsubscribe", token)
+
+
+@pytest.mark.parametrize("previous", ["short", DEVELOPMENT_SECRET_KEY])
+def test_a_weak_previous_key_is_refused(previous: str) -> None:
+    with pytest.raises(SettingsError, match=r"^SECRET_KEY_PREVIOUS:"):
+        load_settings({"SECRET_KEY": "n" * 40, "SECRET_KEY_PREVIOUS": previous})
