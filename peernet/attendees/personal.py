@@ -27,12 +27,13 @@ from peernet.attendees.models import Attendee, AttendeeBlock, AttendeeStatus, Ma
 from peernet.attendees.schemas import ProfileIn
 from peernet.attendees.service import normalize_email
 from peernet.audit.service import record
-from peernet.coordinators.throttle import SignInLimiter, _account_key
+from peernet.coordinators.throttle import SignInLimiter
 from peernet.errors import NotFound, PeernetError
 from peernet.feedback.models import MatchFeedback
 from peernet.outbox.service import enqueue
 from peernet.rounds.models import Match, MatchMember, Round, RoundStatus
 from peernet.settings import Settings
+from peernet.web.ratelimit import address_key
 
 LINK_VALID_DAYS = 30
 SESSION_COOKIE = "peernet_me"
@@ -156,7 +157,7 @@ class LinkRequestLimiter(SignInLimiter):
 
     def _limits(self, email: str, client: str) -> list[tuple[Any, str, str]]:
         return [
-            (LINKS_PER_ADDRESS, "me-link:address", _account_key(email)),
+            (LINKS_PER_ADDRESS, "me-link:address", address_key(email)),
             (LINKS_PER_CLIENT, "me-link:client", client),
         ]
 

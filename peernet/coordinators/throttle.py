@@ -6,7 +6,6 @@ guessing script learns nothing more until the window has moved on.
 
 from __future__ import annotations
 
-import hashlib
 import inspect
 import math
 import time
@@ -16,8 +15,8 @@ from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
 from starlette.requests import Request
 
-from peernet.attendees.service import normalize_email
 from peernet.errors import PeernetError
+from peernet.web.ratelimit import address_key
 
 PER_ACCOUNT = parse("5 per 15 minutes")
 PER_CLIENT = parse("20 per 15 minutes")
@@ -32,11 +31,6 @@ class TooManyAttempts(PeernetError):
         self.retry_after = retry_after
 
 
-def _account_key(email: str) -> str:
-    # Hashed so that a shared store (Redis) never holds typed addresses.
-    return hashlib.sha256(normalize_email(email).encode("utf-8")).hexdigest()[:32]
-
-
 class SignInLimiter:
     def __init__(self, storage_url: str) -> None:
         # The settings name the store (memory://, redis://); limits' async flavour of it.
@@ -45,7 +39,7 @@ class SignInLimiter:
 
     def _limits(self, email: str, client: str) -> list[tuple[RateLimitItem, str, str]]:
         return [
-            (PER_ACCOUNT, "sign-in:account", _account_key(email)),
+            (PER_ACCOUNT, "sign-in:account", address_key(email)),
             (PER_CLIENT, "sign-in:client", client),
         ]
 
@@ -74,7 +68,7 @@ class SignInLimiter:
 
     async def succeeded(self, email: str) -> None:
         # The owner proved the password: earlier typos no longer count against the account.
-        await self._limiter.clear(PER_ACCOUNT, "sign-in:account", _account_key(email))
+        await self._limiter.clear(PER_ACCOUNT, "sign-in:account", address_key(email))
 
 
 def sign_in_limiter(request: Request) -> SignInLimiter:

@@ -63,8 +63,9 @@ def family_of(method: str, path: str) -> str | None:
     return None
 
 
-def _recipient_key(email: str) -> str:
-    # Hashed so that a shared store (Redis) never holds typed addresses.
+def address_key(email: str) -> str:
+    """An email address as a rate-limit key (any case, any surrounding spaces): hashed, so
+    that a shared store (Redis) never holds typed addresses."""
     return hashlib.sha256(email.strip().lower().encode("utf-8")).hexdigest()[:32]
 
 
@@ -110,7 +111,7 @@ class RateLimits:
             item = self.settings.rate_limit_me_links_per_address
         else:
             item = self.settings.rate_limit_confirmations_per_address
-        return await self.hit(item, f"recipient:{kind}", _recipient_key(email))
+        return await self.hit(item, f"recipient:{kind}", address_key(email))
 
     async def aclose(self) -> None:
         """Close the connections to a shared store (Redis); the memory store has none."""
