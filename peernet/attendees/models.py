@@ -1,10 +1,16 @@
 from __future__ import annotations
 
+import secrets
 from enum import StrEnum
 from typing import Any
 
 from tortoise import fields
 from tortoise.models import Model
+
+
+def new_public_id() -> str:
+    """A random, URL-safe attendee id for links (22 characters, 128 bits)."""
+    return secrets.token_urlsafe(16)
 
 
 class AttendeeStatus(StrEnum):
@@ -21,6 +27,9 @@ class Attendee(Model):
     """A professional in the peer network."""
 
     id = fields.IntField(primary_key=True)
+    # What links in emails name instead of the sequential row id: 128 random bits, so that
+    # knowing one attendee's link says nothing about anyone else's.
+    public_id = fields.CharField(max_length=32, unique=True, default=new_public_id)
     name = fields.CharField(max_length=120)
     email = fields.CharField(max_length=254)
     # Lower-cased address: one attendee per mailbox, whatever case it was typed in.
