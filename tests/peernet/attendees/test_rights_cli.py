@@ -19,9 +19,11 @@ def sqlite_env(tmp_path: Path) -> dict[str, str]:
         db.execute(
             "INSERT INTO attendee (name, email, email_normalized, organisation, role, region,"
             " expertise, gaps, languages, meeting_preference, locale, status, created_at,"
-            " updated_at) VALUES ('Anouk de Vries', 'Anouk@Example.org', 'anouk@example.org',"
+            " updated_at, public_id) VALUES ('Anouk de Vries', 'Anouk@Example.org',"
+            " 'anouk@example.org',"
             " 'Gemeente Utrecht', 'teacher', 'limburg', '[]', '[]', '[\"nl\"]', 'either', 'nl',"
-            " 'active', '2026-11-01 10:00:00+00:00', '2026-11-01 10:00:00+00:00')"
+            " 'active', '2026-11-01 10:00:00+00:00', '2026-11-01 10:00:00+00:00',"
+            " 'p-anouk-de-vries')"
         )
     return env
 
