@@ -36,14 +36,16 @@ def smtp_port(handler: ScriptedHandler) -> Iterator[int]:
 
 
 @asynccontextmanager
-async def worker(smtp_port: int) -> AsyncIterator[asyncio.subprocess.Process]:
+async def worker(
+    smtp_port: int, lease_seconds: int = 2
+) -> AsyncIterator[asyncio.subprocess.Process]:
     env = {
         **os.environ,
         "PEERNET_ENV": "test",
         "DATABASE_URL": DATABASE_URL,
         "MAIL_BACKEND": "smtp",
         "SMTP_URL": f"smtp://127.0.0.1:{smtp_port}",
-        "OUTBOX_LEASE_SECONDS": "2",
+        "OUTBOX_LEASE_SECONDS": str(lease_seconds),
         "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
         "BASE_URL": "https://peernet.test",
         "MAIL_FROM": "peernet <peernet@peernet.test>",
@@ -116,7 +118,9 @@ async def test_two_workers_on_postgres_drain_2000_messages_without_duplicates(
 ) -> None:
     handler.data_delay = 0.001
     await publish_synthetic_round(settings, 1000)
-    async with worker(smtp_port), worker(smtp_port):
+    # A lease long enough that no batch outlives it on a loaded machine: a duplicate here can
+    # only come from two workers claiming the same row, which is what this test is about.
+    async with worker(smtp_port, lease_seconds=60), worker(smtp_port, lease_seconds=60):
         await until(all_sent, seconds=240)
     counts = recipients(handler)
     assert len(counts) == 2000
