@@ -7,6 +7,7 @@ about the address: the page reads the same whether or not the address was known.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from matching import explain_unmatched
@@ -72,16 +73,26 @@ def outlook_notice(outlook: MatchingOutlook, signup: SignupIn, locale: str) -> s
     """The warning for the sign-up page when its choices make matching unlikely, else None."""
     if not outlook.is_poor:
         return None
+    return limits_notice(outlook.limiting_choices, signup.region, signup.languages, locale)
+
+
+def limits_notice(
+    limiting_choices: Sequence[str], region: str, languages: Sequence[str], locale: str
+) -> str | None:
+    """The warning in words, from what a poor outlook is made of (kept for the page that
+    follows the sign-up, in whichever language it is read)."""
+    if not limiting_choices:
+        return None
     taxonomy = get_taxonomy()
     choices: list[str] = []
-    for choice in outlook.limiting_choices:
+    for choice in limiting_choices:
         if choice == "in_person":
-            region = term_label(taxonomy.regions, signup.region, locale)
-            choices.append(translate(locale, "signup.outlook.in_person", region=region))
+            label = term_label(taxonomy.regions, region, locale)
+            choices.append(translate(locale, "signup.outlook.in_person", region=label))
         elif choice == "online":
             choices.append(translate(locale, "signup.outlook.online"))
         else:
-            labels = [term_label(taxonomy.languages, k, locale) for k in signup.languages]
+            labels = [term_label(taxonomy.languages, k, locale) for k in languages]
             key = "signup.outlook.language" if len(labels) == 1 else "signup.outlook.languages"
             choices.append(translate(locale, key, languages=join_words(labels, locale)))
     return translate(locale, "signup.outlook.few", choices=join_words(choices, locale))
