@@ -22,6 +22,7 @@ from tests.peernet.conftest import DATABASE_URL
 from tests.peernet.factories import COORDINATOR_PASSWORD, a_coordinator, an_attendee, an_event
 
 CHROMIUM = "/usr/bin/chromium"
+SECRET_KEY = "browser-test-secret-key-0123456789abcdef"  # the live server's, to sign its links
 
 pytestmark = [
     pytest.mark.browser,
@@ -48,7 +49,7 @@ async def live_server(empty_db: None) -> AsyncIterator[str]:
         "PEERNET_ENV": "test",
         "DATABASE_URL": DATABASE_URL,
         "BASE_URL": base_url,
-        "SECRET_KEY": "browser-test-secret-key-0123456789abcdef",
+        "SECRET_KEY": SECRET_KEY,
     }
     process = await asyncio.create_subprocess_exec(
         *[sys.executable, "-m", "peernet.cli", "serve", "--port", str(port)],
