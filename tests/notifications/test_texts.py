@@ -52,7 +52,7 @@ def test_an_introduction_says_each_gets_their_own_email() -> None:
     for part in (pair.text, pair.html):
         flat = " ".join(part.split())
         assert "allebei deze e-mail" not in flat
-        assert "krijgt een eigen e-mail zoals deze, over jou" in flat
+        assert "Jullie krijgen elk een eigen e-mail zoals deze" in flat
     english = render_email("introduction", "en", context_for("introduction"))
     assert "You have both received this email" not in " ".join(english.text.split())
     trio = copy.deepcopy(context_for("introduction"))
