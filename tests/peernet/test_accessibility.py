@@ -48,7 +48,7 @@ async def pages(live_server: str) -> AsyncIterator[dict[str, str]]:
     anouk, ruud = await a_pair()
     await a_published_round(settings, [[anouk.id, ruud.id]])
     match = await Match.get()
-    lone = await an_attendee("Ümit Çelik")
+    lone = await an_attendee("Ümit Çelik", email="umit.celik@example.org")
     yield {
         "home": f"{live_server}/",
         "join": f"{live_server}/join/omei-utrecht",
@@ -139,6 +139,28 @@ async def test_no_axe_violation_on_any_public_page_on_phone_or_desktop(
                 await page.get_by_role("button", name="Bevestig mijn aanmelding").click()
                 await page.wait_for_load_state()
                 await check(page, "confirmed", width)
+
+                # The personal page, signed in by the emailed link, and with an error shown.
+                await page.goto(pages["personal page request"] + "?lang=nl")
+                await page.get_by_label("E-mailadres").fill("umit.celik@example.org")
+                await page.get_by_role("button", name="Stuur me een link").click()
+                await page.wait_for_load_state()
+                await check(page, "personal page link sent", width)
+                sent = await OutboxMessage.filter(kind="magic_link").order_by("-id").first()
+                assert sent is not None
+                me_link = re.search(re.escape(live_server) + r"/me/link/[\w-]+", sent.text)
+                assert me_link
+                await page.goto(me_link.group(0))
+                await check(page, "personal page link", width)
+                await page.get_by_role("button", name="Open mijn pagina").click()
+                await page.wait_for_load_state()
+                assert "/me/profile" in page.url, page.url
+                await check(page, "personal page", width)
+                await page.locator("#organisation").fill("")
+                await page.get_by_role("button", name="Opslaan").first.click()
+                await page.wait_for_load_state()
+                assert await page.locator("#error-summary").count() == 1
+                await check(page, "personal page with errors", width)
                 await context.close()
         finally:
             await browser.close()
