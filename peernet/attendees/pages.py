@@ -130,4 +130,5 @@ async def confirm_submit(request: Request) -> Response:
     form = await request.form()
     csrf.check_token(request, form.get(csrf.FIELD), settings_of(request))
     attendee = await service.confirm_signup(request.path_params["token"])
-    return message_page(request, "confirmed.title", "confirmed.body", 200, name=attendee.name)
+    first_name = attendee.name.split()[0] if attendee.name.strip() else attendee.name
+    return message_page(request, "confirmed.title", "confirmed.body", 200, name=first_name)

@@ -102,12 +102,16 @@ async def test_a_person_signs_up_in_dutch_and_confirms_by_the_emailed_link(
             await page.get_by_label("Organisatie", exact=True).fill("Jongerenwerk Rotterdam-Zuid")
             await page.get_by_label("Functie", exact=True).select_option("youth_worker")
             await page.get_by_label("Regio (politie-eenheid)").select_option("rotterdam")
+            # The themes are in clusters that open with a click (no JavaScript).
+            await page.locator("#expertise summary", has_text="Signaleren").click()
             await page.locator("#expertise").get_by_label("Gesprekstechnieken").check()
+            await page.locator("#expertise summary", has_text="Extremisme").click()
             await (
                 page.locator("#expertise")
                 .get_by_label("Online radicalisering & desinformatie")
                 .check()
             )
+            await page.locator("#gaps summary", has_text="Samenwerken").click()
             await page.locator("#gaps").get_by_label("Informatie delen, privacy & AVG").check()
             await page.get_by_label("Allebei goed").check()
             await page.locator("#languages").get_by_label("Turks").check()

@@ -18,7 +18,7 @@ from peernet.taxonomy.service import get_taxonomy
 from tests.peernet.attendees.test_outlook import NOTICE_NL, PAPIAMENTO_IN_LIMBURG, a_network
 from tests.peernet.attendees.test_pages import submit
 from tests.peernet.factories import an_event, signup_data
-from tests.peernet.helpers import csrf_token, form_fields
+from tests.peernet.helpers import confirmation_token, csrf_token, form_fields
 
 pytestmark = pytest.mark.usefixtures("frozen_clock")
 
@@ -233,3 +233,18 @@ async def test_the_intro_names_the_event_with_its_article(client: httpx.AsyncCli
     await an_event(title="Terugkomdag OMEI Utrecht")
     page = (await client.get("/join/omei-utrecht")).text
     assert "Je was bij de Terugkomdag OMEI Utrecht." in page
+
+
+async def test_the_welcome_after_confirming_uses_the_first_name(client: httpx.AsyncClient) -> None:
+    await an_event()
+    await submit(client, signup_data(name="Fatima Test phone"))
+    token = await confirmation_token("anouk.devries@example.org")
+    page = await client.get(f"/confirm/{token}")
+    done = await client.post(f"/confirm/{token}", data={"csrf_token": csrf_token(page)})
+    assert "Welkom in het peernetwerk, Fatima." in done.text
+
+
+async def test_the_home_page_title_does_not_repeat_the_name(client: httpx.AsyncClient) -> None:
+    home = (await client.get("/")).text
+    assert title(home) == "Leer van collega's uit andere vakgebieden · peernet"
+    assert "peernet · peernet" not in home
