@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from peernet.attendees import service
-from peernet.attendees.outlook import limits_notice, matching_outlook
+from peernet.attendees.outlook import form_notice, limits_notice, matching_outlook
 from peernet.attendees.schemas import parse_signup
 from peernet.attendees.sent import SentNote
 from peernet.errors import FieldErrors
@@ -39,6 +39,7 @@ async def _join_page(
     status_code: int = 200,
     *,
     expired: bool = False,
+    fresh: bool = False,
 ) -> Response:
     settings = settings_of(request)
     event = await get_open_event(settings, request.path_params["slug"])
@@ -52,6 +53,8 @@ async def _join_page(
             "errors": errors,
             "csrf_token": token,
             "expired": expired,
+            # Shown again: say gently, next to the choices, if they leave few to meet.
+            "outlook": None if fresh else await form_notice(values, request_locale(request)),
         },
         status_code=status_code,
     )
@@ -60,7 +63,7 @@ async def _join_page(
 
 
 async def join_form(request: Request) -> Response:
-    return await _join_page(request, {"languages": ["nl"]}, {})
+    return await _join_page(request, {"languages": ["nl"]}, {}, fresh=True)
 
 
 async def join_submit(request: Request) -> Response:

@@ -248,3 +248,23 @@ async def test_the_home_page_title_does_not_repeat_the_name(client: httpx.AsyncC
     home = (await client.get("/")).text
     assert title(home) == "Leer van collega's uit andere vakgebieden · peernet"
     assert "peernet · peernet" not in home
+
+
+async def test_a_form_shown_again_warns_next_to_the_choices_that_leave_few_to_meet(
+    client: httpx.AsyncClient,
+) -> None:
+    await an_event()
+    await a_network()
+    fresh = (await client.get("/join/omei-utrecht")).text
+    assert 'id="outlook"' not in fresh
+    again = await submit(client, signup_data(**PAPIAMENTO_IN_LIMBURG, name=""))
+    assert again.status_code == 422
+    meeting = again.text.split("<legend>Hoe je graag afspreekt</legend>")[1].split("</fieldset>")[0]
+    assert 'id="outlook"' in meeting
+    assert "Met alleen fysiek afspreken in Limburg en Papiaments als enige taal" in meeting
+    assert await Attendee.filter(email="anouk.devries@example.org").count() == 0
+    # Easy choices, or choices not yet made, say nothing.
+    easy = await submit(client, signup_data(name=""))
+    assert 'id="outlook"' not in easy.text
+    unmade = await submit(client, signup_data(**PAPIAMENTO_IN_LIMBURG, role=""))
+    assert 'id="outlook"' not in unmade.text
