@@ -20,12 +20,28 @@ venv: $(STAMP)
 
 # Migrate an SQLite database, load the demo population, then serve the app and run the
 # worker together; mail is written as .eml files into var/mail. Ctrl-C stops both.
+# `make demo PORT=8010` serves on another port; BASE_URL follows, so the emails' links work.
+# DATABASE_URL and MAIL_DIR are honoured when set.
+PORT ?= 8000
+demo: export BASE_URL = http://127.0.0.1:$(PORT)
+demo: export DATABASE_URL ?= sqlite://peernet.sqlite3
+demo: export MAIL_DIR ?= var/mail
 demo: venv
-	mkdir -p var/mail
+	@mkdir -p "$$MAIL_DIR"
 	$(BIN)/peernet migrate
 	$(BIN)/peernet demo-data
-	@echo "peernet: sign up at http://127.0.0.1:8000/join/demo, coordinators at http://127.0.0.1:8000/coordinator/login (mail goes to var/mail/)"
-	@trap 'kill 0' INT TERM EXIT; $(BIN)/peernet worker & $(BIN)/peernet serve --host 127.0.0.1 --port 8000
+	@echo "peernet: database $$DATABASE_URL, mail as .eml files in $$MAIL_DIR/"
+	@echo "peernet: serving on $$BASE_URL (sign up at $$BASE_URL/join/demo); Ctrl-C stops"
+	@# Each process is stopped by its id, once: `kill 0` would signal this shell too, whose
+	@# trap would run again on that signal (and again...), and make with it.
+	@$(BIN)/peernet worker & worker=$$!; \
+	$(BIN)/peernet serve --host 127.0.0.1 --port $(PORT) & server=$$!; \
+	trap 'stopped=1; kill -TERM $$server $$worker 2>/dev/null' INT TERM; \
+	wait $$server; status=$$?; \
+	if [ -n "$$stopped" ]; then wait $$server; status=0; fi; \
+	kill -TERM $$worker 2>/dev/null; wait $$worker; \
+	[ -z "$$stopped" ] || echo "peernet: demo stopped"; \
+	exit $$status
 
 test: venv browser lint typecheck test-sqlite test-postgres
 

@@ -97,6 +97,17 @@ def join_names(names: Iterable[str], locale: str) -> str:
     return f"{', '.join(names[:-1])} {_AND[locale]} {names[-1]}"
 
 
+_GREETING = {"nl": ("Hoi {name},", "Hallo,"), "en": ("Hi {name},", "Hello,")}
+
+
+def greeting(name: str | None, locale: str) -> str:
+    """``"Hoi Fatima,"`` by first name, as one colleague writes to another; ``"Hallo,"``
+    when there is no name (never ``"Hoi ,"``)."""
+    words = (name or "").split()
+    personal, anonymous = _GREETING[locale]
+    return personal.format(name=words[0]) if words else anonymous
+
+
 def format_datetime(value: datetime | str, locale: str) -> str:
     if isinstance(value, datetime):
         return value.strftime(_DATETIME_FORMAT[locale])
@@ -113,6 +124,7 @@ _environment = Environment(
 )
 _environment.filters["join_names"] = join_names
 _environment.filters["datetime"] = format_datetime
+_environment.filters["greeting"] = greeting
 
 
 def render_email(kind: str, locale: str, context: Mapping[str, Any]) -> RenderedEmail:

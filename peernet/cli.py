@@ -1,5 +1,6 @@
-"""The ``peernet`` command: migrate, serve, worker, create-event, demo-data, rounds,
-coordinator accounts and API tokens."""
+"""The ``peernet`` command: the database, the web app and the worker, events, monthly rounds,
+coordinator accounts and API tokens, and an attendee's rights (export, erase). Each command
+below has its own --help."""
 
 from __future__ import annotations
 
@@ -35,11 +36,21 @@ def _migrate(settings: Settings, args: argparse.Namespace) -> None:
     print("migrations applied")
 
 
+def _stopped(signum: int, frame: object) -> None:
+    """Uvicorn shuts down on SIGINT or SIGTERM and then raises the signal again to the
+    handler it found; this one lets ``peernet serve`` end with status 0 instead of dying
+    of it, so that ``make demo`` and process managers see a clean stop."""
+
+
 def _serve(settings: Settings, args: argparse.Namespace) -> None:
+    import signal
+
     import uvicorn
 
     from peernet.web.app import create_app
 
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _stopped)
     uvicorn.run(
         create_app(settings),
         host=args.host,

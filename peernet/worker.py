@@ -133,6 +133,12 @@ async def run_worker(settings: Settings) -> None:
     try:
         await stop.wait()
     finally:
+        # Stopping now: a second signal (Ctrl-C reaches the whole process group, and
+        # `make demo` sends TERM as well) must not kill the process halfway through its
+        # goodbyes, nor land after the loop has closed.
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
+            signal.signal(signum, signal.SIG_IGN)
         scheduler.shutdown(wait=False)
         await transport.aclose()
         await db.close_db()

@@ -7,7 +7,9 @@ about the address: the page reads the same whether or not the address was known.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from matching import explain_unmatched
 from peernet import clock
@@ -68,23 +70,69 @@ async def matching_outlook(signup: SignupIn) -> MatchingOutlook:
     return MatchingOutlook(explained.allowed, tuple(limiting))
 
 
-def outlook_notice(outlook: MatchingOutlook, signup: SignupIn, locale: str) -> str | None:
+def outlook_notice(
+    outlook: MatchingOutlook, signup: SignupIn, locale: str, key: str = "signup.outlook.few"
+) -> str | None:
     """The warning for the sign-up page when its choices make matching unlikely, else None."""
     if not outlook.is_poor:
         return None
+    return limits_notice(outlook.limiting_choices, signup.region, signup.languages, locale, key)
+
+
+def limits_notice(
+    limiting_choices: Sequence[str],
+    region: str,
+    languages: Sequence[str],
+    locale: str,
+    key: str = "signup.outlook.few",
+) -> str | None:
+    """The warning in words, from what a poor outlook is made of (kept for the page that
+    follows the sign-up, in whichever language it is read)."""
+    if not limiting_choices:
+        return None
     taxonomy = get_taxonomy()
     choices: list[str] = []
-    for choice in outlook.limiting_choices:
+    for choice in limiting_choices:
         if choice == "in_person":
-            region = term_label(taxonomy.regions, signup.region, locale)
-            choices.append(translate(locale, "signup.outlook.in_person", region=region))
+            label = term_label(taxonomy.regions, region, locale)
+            choices.append(translate(locale, "signup.outlook.in_person", region=label))
         elif choice == "online":
             choices.append(translate(locale, "signup.outlook.online"))
         else:
-            labels = [term_label(taxonomy.languages, k, locale) for k in signup.languages]
-            key = "signup.outlook.language" if len(labels) == 1 else "signup.outlook.languages"
-            choices.append(translate(locale, key, languages=join_words(labels, locale)))
-    return translate(locale, "signup.outlook.few", choices=join_words(choices, locale))
+            labels = [term_label(taxonomy.languages, k, locale) for k in languages]
+            which = "signup.outlook.language" if len(labels) == 1 else "signup.outlook.languages"
+            choices.append(translate(locale, which, languages=join_words(labels, locale)))
+    return translate(locale, key, choices=join_words(choices, locale))
+
+
+async def form_notice(values: Mapping[str, Any], locale: str) -> str | None:
+    """The same warning for a form shown again (with errors, or after it expired), once the
+    choices that decide it (role, police unit, how to meet, languages) are known choices;
+    None otherwise. Nothing is stored: the form is only being filled in."""
+    taxonomy = get_taxonomy()
+    languages = values.get("languages") or []
+    if (
+        values.get("role") not in taxonomy.roles
+        or values.get("region") not in taxonomy.regions
+        or values.get("meeting_preference") not in taxonomy.meeting_preferences
+        or not languages
+        or any(language not in taxonomy.languages for language in languages)
+    ):
+        return None
+    choices = SignupIn.model_construct(
+        name="",
+        email=str(values.get("email") or ""),
+        organisation="",
+        role=values["role"],
+        region=values["region"],
+        expertise=[],
+        gaps=[],
+        languages=list(languages),
+        meeting_preference=values["meeting_preference"],
+        consent=True,
+        locale="en" if locale == "en" else "nl",
+    )
+    return outlook_notice(await matching_outlook(choices), choices, locale, "signup.outlook.form")
 
 
 async def signup_notice(signup: SignupIn, locale: str) -> str | None:

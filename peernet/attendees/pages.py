@@ -6,11 +6,12 @@ from typing import Any
 
 from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from peernet.attendees import service
-from peernet.attendees.outlook import signup_notice
+from peernet.attendees.outlook import form_notice, limits_notice, matching_outlook
 from peernet.attendees.schemas import parse_signup
+from peernet.attendees.sent import SentNote
 from peernet.errors import FieldErrors
 from peernet.events.service import get_open_event
 from peernet.web import csrf, ratelimit
@@ -32,7 +33,13 @@ def _form_input(form: FormData, locale: str) -> dict[str, Any]:
 
 
 async def _join_page(
-    request: Request, values: dict[str, Any], errors: dict[str, str], status_code: int = 200
+    request: Request,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    status_code: int = 200,
+    *,
+    expired: bool = False,
+    fresh: bool = False,
 ) -> Response:
     settings = settings_of(request)
     event = await get_open_event(settings, request.path_params["slug"])
@@ -40,7 +47,15 @@ async def _join_page(
     response = render(
         request,
         "join.html",
-        {"event": event, "values": values, "errors": errors, "csrf_token": token},
+        {
+            "event": event,
+            "values": values,
+            "errors": errors,
+            "csrf_token": token,
+            "expired": expired,
+            # Shown again: say gently, next to the choices, if they leave few to meet.
+            "outlook": None if fresh else await form_notice(values, request_locale(request)),
+        },
         status_code=status_code,
     )
     csrf.set_cookie(response, cookie, settings)
@@ -48,15 +63,19 @@ async def _join_page(
 
 
 async def join_form(request: Request) -> Response:
-    return await _join_page(request, {"languages": ["nl"]}, {})
+    return await _join_page(request, {"languages": ["nl"]}, {}, fresh=True)
 
 
 async def join_submit(request: Request) -> Response:
     settings = settings_of(request)
     await get_open_event(settings, request.path_params["slug"])
     form = await request.form()
-    csrf.check_token(request, form.get(csrf.FIELD), settings)
     values = _form_input(form, request_locale(request))
+    try:
+        csrf.check_token(request, form.get(csrf.FIELD), settings)
+    except csrf.TokenExpired:
+        # Left open for more than a day: nothing is lost, the form comes back filled in.
+        return await _join_page(request, values, {}, status_code=200, expired=True)
     try:
         signup = parse_signup(values)
     except FieldErrors as exc:
@@ -68,8 +87,37 @@ async def join_submit(request: Request) -> Response:
         channel="form",
         limits=ratelimit.request_rate_limits(request),
     )
-    notice = await signup_notice(signup, request_locale(request))
-    return render(request, "signup_done.html", {"email": receipt.email, "outlook": notice})
+    outlook = await matching_outlook(signup)
+    sent = SentNote(
+        email=receipt.email,
+        limits=list(outlook.limiting_choices) if outlook.is_poor else [],
+        region=signup.region,
+        languages=list(signup.languages),
+    )
+    # Post/redirect/get: refreshing the page that follows does not send the form again.
+    path = request.url_for("signup_sent", slug=request.path_params["slug"]).path
+    response = RedirectResponse(f"{path}?lang={request_locale(request)}", status_code=303)
+    sent.set_cookie(response, settings, path)
+    return response
+
+
+async def signup_sent(request: Request) -> Response:
+    """The page after a sign-up: check your inbox. What it says about the sign-up comes
+    from a short-lived signed cookie, never from the URL (no address in any log)."""
+    settings = settings_of(request)
+    await get_open_event(settings, request.path_params["slug"])
+    sent = SentNote.read(request, settings)
+    locale = request_locale(request)
+    return render(
+        request,
+        "signup_done.html",
+        {
+            "email": sent.email if sent else None,
+            "outlook": limits_notice(sent.limits, sent.region, sent.languages, locale)
+            if sent
+            else None,
+        },
+    )
 
 
 async def confirm_form(request: Request) -> Response:
@@ -85,4 +133,5 @@ async def confirm_submit(request: Request) -> Response:
     form = await request.form()
     csrf.check_token(request, form.get(csrf.FIELD), settings_of(request))
     attendee = await service.confirm_signup(request.path_params["token"])
-    return message_page(request, "confirmed.title", "confirmed.body", 200, name=attendee.name)
+    first_name = attendee.name.split()[0] if attendee.name.strip() else attendee.name
+    return message_page(request, "confirmed.title", "confirmed.body", 200, name=first_name)

@@ -6,7 +6,15 @@ import unicodedata
 from typing import Annotated, Any, Literal, TypeVar
 
 from email_validator import EmailNotValidError, validate_email
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from notifications import Address, HeaderInjectionError, check_header_text
@@ -84,6 +92,20 @@ def _known_languages(values: list[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
 
+def _given(value: bool) -> bool:
+    if not value:
+        raise PydanticCustomError("consent_required", "consent is required to be matched")
+    return value
+
+
+def _not_in_expertise(gaps: list[str], info: ValidationInfo) -> list[str]:
+    """Checked on the gaps field itself (when the expertise was valid), so that this error
+    shows together with every other one rather than in a second round."""
+    if set(gaps) & set(info.data.get("expertise", ())):
+        raise PydanticCustomError("theme_in_both", "a theme cannot be both expertise and a gap")
+    return gaps
+
+
 SingleLine = Annotated[str, AfterValidator(_clean_text)]
 Themes = Annotated[
     list[str], Field(min_length=1, max_length=MAX_THEMES), AfterValidator(_unique_known_themes)
@@ -107,16 +129,11 @@ class SignupIn(BaseModel):
     ]
     meeting_preference: Literal["in_person", "online", "either"]
     # JSON true only: not "yes", "on" or 1 (the HTML form's checkbox is read as a bool).
-    consent: Annotated[bool, Field(strict=True)]
+    consent: Annotated[bool, Field(strict=True), AfterValidator(_given)]
     locale: Literal["nl", "en"] = "nl"
 
-    @model_validator(mode="after")
-    def _check_combinations(self) -> SignupIn:
-        if not self.consent:
-            raise PydanticCustomError("consent_required", "consent is required to be matched")
-        if set(self.expertise) & set(self.gaps):
-            raise PydanticCustomError("theme_in_both", "a theme cannot be both expertise and a gap")
-        return self
+    # Field by field, not after the whole model: every error in one answer.
+    _gaps_not_in_expertise = field_validator("gaps")(_not_in_expertise)
 
     def details(self) -> dict[str, Any]:
         """What is stored on the attendee once the sign-up is confirmed."""
@@ -138,11 +155,7 @@ class ProfileIn(BaseModel):
     ]
     meeting_preference: Literal["in_person", "online", "either"]
 
-    @model_validator(mode="after")
-    def _check_combinations(self) -> ProfileIn:
-        if set(self.expertise) & set(self.gaps):
-            raise PydanticCustomError("theme_in_both", "a theme cannot be both expertise and a gap")
-        return self
+    _gaps_not_in_expertise = field_validator("gaps")(_not_in_expertise)
 
 
 # Model-level errors belong to a field all the same, so that the form can show them there.

@@ -14,13 +14,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from peernet.attendees.models import Attendee
-from peernet.i18n import translate
+from peernet.i18n import catalog, translate
 from peernet.links import subscription_url
 from peernet.rounds.models import Match
 from peernet.settings import Settings
 from peernet.taxonomy.service import Taxonomy, get_taxonomy
 
-PROMPT_COUNT = 4  # intro.prompt.1 .. intro.prompt.4 in the catalogs
+PROMPT_COUNT = 10  # intro.prompt.1 .. intro.prompt.10 in the catalogs
+# Of the three prompts, at most this many fit the themes the group exchanges
+# (intro.prompt.theme.<theme key>); the others rotate through the general ones.
+THEME_PROMPTS = 2
 
 
 def join_words(items: Sequence[str], locale: str) -> str:
@@ -28,6 +31,16 @@ def join_words(items: Sequence[str], locale: str) -> str:
     if len(items) <= 1:
         return "".join(items)
     return f"{', '.join(items[:-1])} {translate(locale, 'list.and')} {items[-1]}"
+
+
+def join_terms(labels: Sequence[str], locale: str) -> str:
+    """Taxonomy labels in a sentence. Labels that hold their own "," or "&" ("informatie
+    delen, privacy & AVG") are quoted when there are several, so that the list's "en" is
+    not lost in the labels': "‘informatie delen, privacy & AVG’ en ‘gezin & ouders
+    betrekken’"."""
+    if len(labels) > 1 and any("," in label or "&" in label for label in labels):
+        return join_words([f"‘{label}’" for label in labels], locale)
+    return join_words(labels, locale)
 
 
 def lower_first(label: str) -> str:
@@ -50,7 +63,7 @@ def term_label(terms: Mapping[str, Any], key: str, locale: str) -> str:
 
 
 def _themes(taxonomy: Taxonomy, keys: Sequence[str], locale: str) -> str:
-    return join_words([lower_first(term_label(taxonomy.themes, k, locale)) for k in keys], locale)
+    return join_terms([lower_first(term_label(taxonomy.themes, k, locale)) for k in keys], locale)
 
 
 @dataclass(frozen=True)
@@ -131,7 +144,7 @@ def reasons_for(
     fields = list(dict.fromkeys([mine, *(side.their_discipline for _, side in known)]))
     if len(fields) > 1:
         labels = [lower_first(term_label(taxonomy.disciplines, d, locale)) for d in fields]
-        out.append(t("intro.reason.disciplines", fields=join_words(labels, locale)))
+        out.append(t("intro.reason.disciplines", fields=join_terms(labels, locale)))
 
     def region(key: str) -> str:
         return term_label(taxonomy.regions, key, locale)
@@ -223,10 +236,36 @@ def meeting_advice(
     )
 
 
-def prompts(match_id: int, locale: str, count: int = 3) -> list[str]:
-    """Three of the conversation prompts, rotating from match to match."""
-    keys = [(match_id + i) % PROMPT_COUNT + 1 for i in range(count)]
-    return [translate(locale, f"intro.prompt.{k}") for k in keys]
+def exchanged_themes(explanation: Mapping[str, Any], me_id: int) -> list[str]:
+    """The themes the group exchanges, from the stored links: first what ``me`` wants to
+    learn from the others, then what the others want to learn from ``me``, then the rest."""
+    mine: list[str] = []
+    theirs: list[str] = []
+    rest: list[str] = []
+    for link in _links(explanation):
+        a_learns, b_learns = link["a_gaps_covered_by_b"], link["b_gaps_covered_by_a"]
+        if link["a"] == me_id:
+            mine += a_learns
+            theirs += b_learns
+        elif link["b"] == me_id:
+            mine += b_learns
+            theirs += a_learns
+        else:
+            rest += [*a_learns, *b_learns]
+    return list(dict.fromkeys([*mine, *theirs, *rest]))
+
+
+def prompts(match_id: int, locale: str, themes: Sequence[str] = (), count: int = 3) -> list[str]:
+    """Three conversation prompts: up to two that fit the themes the group exchanges, then
+    general ones, rotating from match to match."""
+    chosen = [
+        translate(locale, key)
+        for key in (f"intro.prompt.theme.{theme}" for theme in themes)
+        if key in catalog("nl")
+    ][:THEME_PROMPTS]
+    general = [(match_id + i) % PROMPT_COUNT + 1 for i in range(PROMPT_COUNT)]
+    chosen += [translate(locale, f"intro.prompt.{k}") for k in general]
+    return chosen[:count]
 
 
 def person(attendee: Attendee, locale: str, *, with_contact: bool) -> dict[str, Any]:
@@ -256,7 +295,7 @@ def introduction_context(
         "recipient": person(me, locale, with_contact=False),
         "partners": [person(o, locale, with_contact=True) for o in others],
         "reasons": reasons_for(explanation, me, others, locale),
-        "prompts": prompts(match.id, locale),
+        "prompts": prompts(match.id, locale, exchanged_themes(explanation, me.id)),
         "meeting_hint": meeting_advice(explanation, me, others, locale),
         "pause_url": subscription_url(settings, "pause", me.id),
         "unsubscribe_url": subscription_url(settings, "unsubscribe", me.id),

@@ -16,7 +16,7 @@ from peernet.errors import NotFound
 from peernet.feedback.models import MatchFeedback, MeetingAnswer
 from peernet.i18n import translate
 from peernet.rounds.introductions import (
-    join_words,
+    join_terms,
     lower_first,
     meeting_advice,
     reasons_for,
@@ -110,7 +110,7 @@ def _member(attendee: Attendee, locale: str) -> Member:
 
 def _themes(keys: Sequence[str], locale: str) -> str:
     themes = get_taxonomy().themes
-    return join_words([lower_first(term_label(themes, k, locale)) for k in keys], locale)
+    return join_terms([lower_first(term_label(themes, k, locale)) for k in keys], locale)
 
 
 def neutral_reasons(

@@ -34,6 +34,13 @@ class Region(Term):
 
 
 @dataclass(frozen=True)
+class ThemeCluster(Term):
+    """Themes that belong together, to make the long list of themes quicker to scan."""
+
+    themes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Taxonomy:
     version: str
     disciplines: dict[str, Term]
@@ -42,6 +49,7 @@ class Taxonomy:
     themes: dict[str, Term]
     languages: dict[str, Term]
     meeting_preferences: dict[str, Term]
+    theme_clusters: dict[str, ThemeCluster]
 
     def discipline_of(self, role: str) -> str:
         return self.roles[role].discipline
@@ -104,12 +112,21 @@ def get_taxonomy() -> Taxonomy:
                 raise ValueError(
                     f"taxonomy.json: {region.key} and {other} are not mutual neighbours"
                 )
+    themes = _terms(raw["themes"])
+    clusters = {
+        c["key"]: ThemeCluster(c["key"], c["labels"], themes=tuple(c["themes"]))
+        for c in raw["theme_clusters"]
+    }
+    clustered = [key for cluster in clusters.values() for key in cluster.themes]
+    if sorted(clustered) != sorted(themes):
+        raise ValueError("taxonomy.json: every theme must be in exactly one theme cluster")
     return Taxonomy(
         version=raw["version"],
         disciplines=disciplines,
         roles=roles,
         regions=regions,
-        themes=_terms(raw["themes"]),
+        themes=themes,
         languages=_terms(raw["languages"]),
         meeting_preferences=_terms(raw["meeting_preferences"]),
+        theme_clusters=clusters,
     )

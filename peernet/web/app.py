@@ -179,6 +179,12 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         Route("/join/{slug:slug}", signup_pages.join_form, methods=["GET"], name="join"),
         Route("/join/{slug:slug}", signup_pages.join_submit, methods=["POST"]),
         Route(
+            "/join/{slug:slug}/sent",
+            signup_pages.signup_sent,
+            methods=["GET"],
+            name="signup_sent",
+        ),
+        Route(
             "/confirm/{token:random_token}",
             signup_pages.confirm_form,
             methods=["GET"],

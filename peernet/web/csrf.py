@@ -11,7 +11,7 @@ import hmac
 import secrets
 from urllib.parse import urlsplit
 
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -21,6 +21,11 @@ from peernet.settings import Settings
 COOKIE = "peernet_csrf"
 FIELD = "csrf_token"
 MAX_AGE = 24 * 3600
+
+
+class TokenExpired(Forbidden):
+    """A form left open longer than the token lives: ours, only too old. A page may answer
+    with its form again (input kept, a fresh token) instead of refusing."""
 
 
 def _serializer(settings: Settings) -> URLSafeTimedSerializer:
@@ -73,11 +78,16 @@ def check_origin(request: Request, settings: Settings) -> None:
 def check_token(request: Request, form_value: object, settings: Settings) -> None:
     check_origin(request, settings)
     cookie = request.cookies.get(COOKIE)
-    if not cookie or not isinstance(form_value, str) or not form_value:
+    if not isinstance(form_value, str) or not form_value:
         raise Forbidden("csrf_token: missing")
     try:
         signed = _serializer(settings).loads(form_value, max_age=MAX_AGE)
+    except SignatureExpired:
+        # The cookie, set with the same lifetime, is usually gone by now as well.
+        raise TokenExpired("csrf_token: expired") from None
     except BadSignature:
         raise Forbidden("csrf_token: invalid or expired") from None
+    if not cookie:
+        raise Forbidden("csrf_token: no cookie")
     if not isinstance(signed, str) or not hmac.compare_digest(signed, cookie):
         raise Forbidden("csrf_token: does not match the cookie")

@@ -22,6 +22,7 @@ from tests.peernet.conftest import DATABASE_URL
 from tests.peernet.factories import COORDINATOR_PASSWORD, a_coordinator, an_attendee, an_event
 
 CHROMIUM = "/usr/bin/chromium"
+SECRET_KEY = "browser-test-secret-key-0123456789abcdef"  # the live server's, to sign its links
 
 pytestmark = [
     pytest.mark.browser,
@@ -48,7 +49,7 @@ async def live_server(empty_db: None) -> AsyncIterator[str]:
         "PEERNET_ENV": "test",
         "DATABASE_URL": DATABASE_URL,
         "BASE_URL": base_url,
-        "SECRET_KEY": "browser-test-secret-key-0123456789abcdef",
+        "SECRET_KEY": SECRET_KEY,
     }
     process = await asyncio.create_subprocess_exec(
         *[sys.executable, "-m", "peernet.cli", "serve", "--port", str(port)],
@@ -101,12 +102,16 @@ async def test_a_person_signs_up_in_dutch_and_confirms_by_the_emailed_link(
             await page.get_by_label("Organisatie", exact=True).fill("Jongerenwerk Rotterdam-Zuid")
             await page.get_by_label("Functie", exact=True).select_option("youth_worker")
             await page.get_by_label("Regio (politie-eenheid)").select_option("rotterdam")
+            # The themes are in clusters that open with a click (no JavaScript).
+            await page.locator("#expertise summary", has_text="Signaleren").click()
             await page.locator("#expertise").get_by_label("Gesprekstechnieken").check()
+            await page.locator("#expertise summary", has_text="Extremisme").click()
             await (
                 page.locator("#expertise")
                 .get_by_label("Online radicalisering & desinformatie")
                 .check()
             )
+            await page.locator("#gaps summary", has_text="Samenwerken").click()
             await page.locator("#gaps").get_by_label("Informatie delen, privacy & AVG").check()
             await page.get_by_label("Allebei goed").check()
             await page.locator("#languages").get_by_label("Turks").check()

@@ -1,11 +1,23 @@
 from __future__ import annotations
 
+import itertools
+import re
 from typing import Any
 
 import pytest
 
 from peernet.attendees.models import Attendee
-from peernet.rounds.introductions import meeting_advice, person, reasons_for
+from peernet.i18n import catalog
+from peernet.rounds.introductions import (
+    PROMPT_COUNT,
+    exchanged_themes,
+    join_terms,
+    meeting_advice,
+    person,
+    prompts,
+    reasons_for,
+)
+from peernet.taxonomy.service import get_taxonomy
 from tests.peernet.factories import an_attendee
 from tests.peernet.rounds.explained import explanation_of
 
@@ -128,8 +140,8 @@ async def test_reasons_are_read_from_the_stored_explanation_only() -> None:
     assert reasons_for(explanation, me, [ruud], "nl") == [
         "Ruud weet veel van gesprekstechnieken: daar wil jij meer over leren.",
         "Jij weet veel van lokaal beleid & netwerk: daar wil Ruud meer over leren.",
-        "Jullie kijken vanuit verschillende vakgebieden: gemeente & beleid en "
-        "politie & handhaving.",
+        "Jullie kijken vanuit verschillende vakgebieden: ‘gemeente & beleid’ en "
+        "‘politie & handhaving’.",
         "Jullie regio's liggen naast elkaar: Rotterdam en Den Haag.",
     ]
     # Seen from the other side of the same link.
@@ -173,3 +185,86 @@ async def test_the_partner_card_describes_the_partner_in_the_third_person(
     ruud = await member("Ruud Bos", "community_police_officer", "rotterdam", meeting)
     assert person(ruud, "nl", with_contact=True)["meeting_preference_label"] == nl
     assert person(ruud, "en", with_contact=True)["meeting_preference_label"] == en
+
+
+# --- lists of labels, and conversation prompts that fit the pair ------------------------------
+
+
+async def test_labels_with_their_own_commas_and_ampersands_stay_readable_in_a_list() -> None:
+    me = await member(
+        "Anouk de Vries",
+        "municipal_policy_officer",
+        "rotterdam",
+        "either",
+        expertise=["local_policy_network"],
+        gaps=["information_sharing_privacy", "escalation_referral"],
+    )
+    khadija = await member(
+        "Khadija El Amrani",
+        "youth_worker",
+        "rotterdam",
+        "either",
+        expertise=["information_sharing_privacy", "escalation_referral"],
+        gaps=["local_policy_network"],
+    )
+    reasons = reasons_for(explanation_of([me, khadija]), me, [khadija], "nl")
+    assert reasons[0] in {
+        f"Khadija weet veel van {a} en {b}: daar wil jij meer over leren."
+        for a, b in itertools.permutations(
+            ["‘informatie delen, privacy & AVG’", "‘opschalen, melden & doorverwijzen’"]
+        )
+    }
+    assert (
+        "Jullie kijken vanuit verschillende vakgebieden: ‘gemeente & beleid’ en "
+        "‘jongeren- & sociaal werk’."
+    ) in reasons
+    # One label alone, or labels without commas or ampersands, read as they are.
+    assert join_terms(["gesprekstechnieken"], "nl") == "gesprekstechnieken"
+    assert join_terms(["rechts-extremisme", "links-extremisme"], "nl") == (
+        "rechts-extremisme en links-extremisme"
+    )
+
+
+def test_there_are_more_prompts_and_one_for_every_theme_in_both_languages() -> None:
+    general = [k for k in catalog("nl") if re.fullmatch(r"intro\.prompt\.\d+", k)]
+    assert len(general) == PROMPT_COUNT >= 8
+    for locale in ("nl", "en"):
+        for theme in get_taxonomy().themes:
+            assert f"intro.prompt.theme.{theme}" in catalog(locale), (locale, theme)
+        texts = [catalog(locale)[f"intro.prompt.{n}"] for n in range(1, PROMPT_COUNT + 1)]
+        assert len(set(texts)) == PROMPT_COUNT
+    # "hier" must refer to something: the prompt names the young person it is about.
+    against = next(t for t in catalog("nl").values() if "tégen radicalisering" in t)
+    assert " hier " not in against and "jongere" in against
+
+
+async def test_the_prompts_fit_the_themes_the_pair_exchanges() -> None:
+    me = await member(
+        "Anouk de Vries",
+        "municipal_policy_officer",
+        "rotterdam",
+        "either",
+        expertise=["local_policy_network"],
+        gaps=["conversation_skills"],
+    )
+    ruud = await member(
+        "Ruud Bos",
+        "community_police_officer",
+        "den_haag",
+        "either",
+        expertise=["conversation_skills"],
+        gaps=["local_policy_network"],
+    )
+    explanation = explanation_of([me, ruud])
+    assert exchanged_themes(explanation, me.id) == ["conversation_skills", "local_policy_network"]
+    assert exchanged_themes(explanation, ruud.id) == ["local_policy_network", "conversation_skills"]
+    said = prompts(7, "nl", exchanged_themes(explanation, me.id))
+    assert said[:2] == [
+        catalog("nl")["intro.prompt.theme.conversation_skills"],
+        catalog("nl")["intro.prompt.theme.local_policy_network"],
+    ]
+    assert len(said) == len(set(said)) == 3
+    assert said[2] in {catalog("nl")[f"intro.prompt.{n}"] for n in range(1, PROMPT_COUNT + 1)}
+    # Without themes: three general prompts that rotate from match to match.
+    assert prompts(1, "en") != prompts(2, "en")
+    assert len(set(prompts(1, "en"))) == 3

@@ -61,8 +61,8 @@ async def test_a_trio_introduces_each_member_to_both_others(settings: Settings) 
     text = " ".join(to_elif.text.split())
     assert "Anouk werkt in regio Midden-Nederland, naast jouw regio Amsterdam." in text
     assert (
-        "Jullie kijken vanuit verschillende vakgebieden: onderwijs, gemeente & beleid en "
-        "politie & handhaving." in text
+        "Jullie kijken vanuit verschillende vakgebieden: ‘onderwijs’, ‘gemeente & beleid’ en "
+        "‘politie & handhaving’." in text
     )
 
 

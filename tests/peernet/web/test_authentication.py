@@ -24,6 +24,7 @@ PUBLIC = {
     ("GET", "/healthz"),
     ("GET", "/join/{slug}"),
     ("POST", "/join/{slug}"),
+    ("GET", "/join/{slug}/sent"),
     ("GET", "/confirm/{token}"),
     ("POST", "/confirm/{token}"),
     ("GET", "/answer/{token}"),

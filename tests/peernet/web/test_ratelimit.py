@@ -55,6 +55,7 @@ async def submit_form(client: httpx.AsyncClient, data: dict[str, Any]) -> httpx.
         "/join/omei-utrecht",
         content=str(httpx.QueryParams(fields)).encode(),
         headers={"content-type": "application/x-www-form-urlencoded"},
+        follow_redirects=True,  # as a browser: to the page after the sign-up
     )
 
 
