@@ -56,8 +56,20 @@ def _worker(settings: Settings, args: argparse.Namespace) -> None:
     asyncio.run(run_worker(settings))
 
 
+def _day_and_time(value: str) -> tuple[str, str]:
+    """ "2026-12-10T13:00" -> ("2026-12-10", "13:00"); "13:00" -> ("", "13:00")."""
+    day, _, moment = value.rpartition("T")
+    return day, moment
+
+
 def _create_event(settings: Settings, args: argparse.Namespace) -> None:
     from peernet.events.service import check_details, create_event
+
+    start_day, args.starts = _day_and_time(args.starts)
+    end_day, args.ends = _day_and_time(args.ends)
+    args.date = args.date or start_day
+    if end_day and end_day != args.date:
+        raise FieldErrors({"ends": "not_same_day"})
 
     details = check_details(
         {
@@ -67,8 +79,14 @@ def _create_event(settings: Settings, args: argparse.Namespace) -> None:
             "organiser": args.organiser,
             "region": args.region,
             "signup_until": args.signup_until,
+            "starts": args.starts,
+            "ends": args.ends,
+            "capacity": args.capacity,
+            "description": args.description,
+            "published": args.publish,
         },
         region_required=True,
+        tz=settings.timezone,
     )
 
     async def work() -> None:
@@ -82,6 +100,7 @@ def _create_event(settings: Settings, args: argparse.Namespace) -> None:
             signup_until=details.signup_until,
             region_required=True,
             actor=_CLI,
+            details=details,
         )
         print(f"event created: {settings.base_url}/join/{event.slug}")
 
@@ -327,11 +346,18 @@ def build_parser() -> argparse.ArgumentParser:
     event = commands.add_parser("create-event", help="create an event with a sign-up page")
     event.add_argument("--slug", required=True)
     event.add_argument("--title", required=True)
-    event.add_argument("--date", required=True, help="YYYY-MM-DD")
+    event.add_argument("--date", default="", help="YYYY-MM-DD (or give --starts with a date)")
     event.add_argument("--place", required=True)
     event.add_argument("--organiser", default="")
-    event.add_argument("--region", default="", help="police unit, a taxonomy region key")
+    event.add_argument(
+        "--unit", "--region", dest="region", default="", help="police unit, a taxonomy key"
+    )
     event.add_argument("--signup-until", default="", help="last sign-up day, YYYY-MM-DD")
+    event.add_argument("--starts", default="", help="HH:MM local time, or YYYY-MM-DDTHH:MM")
+    event.add_argument("--ends", default="", help="HH:MM local time, or YYYY-MM-DDTHH:MM")
+    event.add_argument("--capacity", default="", help="number of seats (empty: no limit)")
+    event.add_argument("--description", default="")
+    event.add_argument("--publish", action="store_true", help="show it on the public agenda")
     event.set_defaults(run=_create_event)
     demo = commands.add_parser("demo-data", help="load the demo event and population")
     demo.add_argument("--size", type=int, default=320)

@@ -5,6 +5,7 @@ Every change is a form POST answered with a redirect, so a reload repeats nothin
 from __future__ import annotations
 
 import io
+from datetime import datetime, tzinfo
 from typing import Any
 
 import segno
@@ -18,12 +19,27 @@ from peernet.events.models import Event
 from peernet.web import csrf
 from peernet.web.rendering import render, render_coordinator, settings_of
 
-FIELDS = ("title", "date", "place", "region", "organiser", "signup_until")
+FIELDS = (
+    "title",
+    "date",
+    "starts",
+    "ends",
+    "place",
+    "region",
+    "organiser",
+    "signup_until",
+    "description",
+    "capacity",
+    "published",
+)
 # The slug, and so the QR code's content, never changes; the base URL only with a redeploy.
 _QR_CACHE = "private, max-age=86400"
 
 
-def _values(event: Event) -> dict[str, str]:
+def _values(event: Event, tz: tzinfo) -> dict[str, str]:
+    def hhmm(moment: datetime | None) -> str:
+        return moment.astimezone(tz).strftime("%H:%M") if moment else ""
+
     return {
         "title": event.title,
         "date": event.date.isoformat(),
@@ -31,6 +47,11 @@ def _values(event: Event) -> dict[str, str]:
         "region": event.region or "",
         "organiser": event.organiser,
         "signup_until": event.signup_until.isoformat() if event.signup_until else "",
+        "starts": hhmm(event.starts_at),
+        "ends": hhmm(event.ends_at),
+        "description": event.description,
+        "capacity": str(event.capacity) if event.capacity is not None else "",
+        "published": "on" if event.published else "",
     }
 
 
@@ -74,7 +95,9 @@ async def create(request: Request) -> Response:
     csrf.check_token(request, form.get(csrf.FIELD), settings_of(request))
     values = _form_values(form)
     try:
-        details = service.check_details(values, region_required=True)
+        details = service.check_details(
+            values, region_required=True, tz=settings_of(request).timezone
+        )
         event = await service.create_event(
             title=details.title,
             on=details.on,
@@ -84,6 +107,7 @@ async def create(request: Request) -> Response:
             signup_until=details.signup_until,
             region_required=True,
             coordinator=current_coordinator(request),
+            details=details,
         )
     except FieldErrors as exc:
         return _new_page(request, values, exc.errors, status_code=422)
@@ -107,8 +131,8 @@ async def _event_page(
         {
             "event": event,
             "row": await service.event_row(settings, event),
-            "values": values if values is not None else _values(event),
-            "stored": _values(event),
+            "values": values if values is not None else _values(event, settings.timezone),
+            "stored": _values(event, settings.timezone),
             "errors": errors or {},
             "version": service.version_of(event),
             "stale": stale,
@@ -139,6 +163,7 @@ async def save(request: Request) -> Response:
             values,
             version=version if isinstance(version, str) else "",
             coordinator=current_coordinator(request),
+            tz=settings_of(request).timezone,
         )
     except service.StaleEdit as exc:
         # Keep what they typed, next to what is stored now; saving again overwrites it.

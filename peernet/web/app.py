@@ -32,6 +32,7 @@ from peernet.audit import pages as audit_pages
 from peernet.coordinators import pages as coordinator_pages
 from peernet.dashboard import pages as dashboard_pages
 from peernet.errors import FieldErrors, PeernetError
+from peernet.events import agenda_pages
 from peernet.events import pages as event_pages
 from peernet.events.service import EventClosed
 from peernet.feedback import pages as feedback_pages
@@ -201,6 +202,10 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         # The retention check's "yes, I am staying" (GET shows the button, POST answers).
         Route("/stay/{token:token}", subscription_pages.stay_form, methods=["GET"], name="stay"),
         Route("/stay/{token:token}", subscription_pages.stay_submit, methods=["POST"]),
+        # The public agenda and its iCalendar feeds.
+        Route("/agenda", agenda_pages.agenda_page, methods=["GET"], name="agenda"),
+        Route("/agenda.ics", agenda_pages.agenda_ics, methods=["GET"], name="agenda_ics"),
+        Route("/agenda/{unit:str}.ics", agenda_pages.unit_ics, methods=["GET"], name="unit_ics"),
         # The privacy statement, and agreeing to a new consent text (signed link).
         Route("/privacy", consent_pages.privacy, methods=["GET"], name="privacy"),
         Route(
@@ -316,6 +321,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             routes=[
                 Route("/openapi.json", openapi.document, name="openapi"),
                 Route("/taxonomy", taxonomy_api.taxonomy, name="taxonomy"),
+                Route("/events", agenda_pages.events_api, methods=["GET"], name="events"),
                 Route(
                     "/events/{slug:slug}/signups",
                     signup_api.create_signup,

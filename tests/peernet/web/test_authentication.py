@@ -64,6 +64,11 @@ PUBLIC = {
     ("POST", "/me/signout"),
     ("GET", "/me/export.json"),
     ("POST", "/me/erase"),
+    # The public agenda, its feeds and API (issue 10).
+    ("GET", "/agenda"),
+    ("GET", "/agenda.ics"),
+    ("GET", "/agenda/{unit:str}.ics"),
+    ("GET", "/api/v1/events"),
 }
 PUBLIC_MOUNTS = {"/static"}
 _PARAM = re.compile(r"{([^}:]+)(?::([^}]+))?}")
