@@ -12,9 +12,11 @@ import segno
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from peernet.attendees.exporting import to_csv
+from peernet.audit.service import record
 from peernet.coordinators.auth import coordinator_page, current_coordinator
 from peernet.errors import FieldErrors
-from peernet.events import service
+from peernet.events import registrations, service
 from peernet.events.models import Event
 from peernet.web import csrf
 from peernet.web.rendering import render, render_coordinator, settings_of
@@ -139,9 +141,43 @@ async def _event_page(
             "signup_url": service.signup_url(settings, event),
             "signup_ended": event.signup_until is not None and today > event.signup_until,
             "done": request.query_params.get("done", ""),
+            "registrations": await registrations.registration_list(event),
         },
         section="events",
         status_code=status_code,
+    )
+
+
+REGISTRATION_COLUMNS = (
+    "status",
+    "position",
+    "name",
+    "email",
+    "organisation",
+    "role",
+    "unit",
+    "queued_at",
+)
+
+
+@coordinator_page
+async def registrations_csv(request: Request) -> Response:
+    """The organiser's list: seats, then the waiting list in order, then cancellations."""
+    event = await service.get_event(request.path_params["slug"])
+    rows = await registrations.registration_list(event)
+    await record(
+        "registrations.export",
+        coordinator=current_coordinator(request),
+        subject=f"event:{event.id}",
+        details={"rows": len(rows)},
+    )
+    return Response(
+        "\ufeff" + to_csv(REGISTRATION_COLUMNS, (vars(r) for r in rows)),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="registrations-{event.slug}.csv"',
+            "Cache-Control": "no-store",
+        },
     )
 
 

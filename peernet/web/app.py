@@ -32,7 +32,7 @@ from peernet.audit import pages as audit_pages
 from peernet.coordinators import pages as coordinator_pages
 from peernet.dashboard import pages as dashboard_pages
 from peernet.errors import FieldErrors, PeernetError
-from peernet.events import agenda_pages
+from peernet.events import agenda_pages, registration_pages
 from peernet.events import pages as event_pages
 from peernet.events.service import EventClosed
 from peernet.feedback import pages as feedback_pages
@@ -70,6 +70,8 @@ _EMAILED_LINKS = tuple(
         "consent",
         "invite",
         "me/link",
+        "register",
+        "announcements/off",
     )
 )
 
@@ -206,6 +208,14 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         Route("/agenda", agenda_pages.agenda_page, methods=["GET"], name="agenda"),
         Route("/agenda.ics", agenda_pages.agenda_ics, methods=["GET"], name="agenda_ics"),
         Route("/agenda/{unit:str}.ics", agenda_pages.unit_ics, methods=["GET"], name="unit_ics"),
+        # Registering for a session from an email (GET shows the button, POST registers).
+        Route(
+            "/register/{token:token}",
+            registration_pages.register_form,
+            methods=["GET"],
+            name="register",
+        ),
+        Route("/register/{token:token}", registration_pages.register_submit, methods=["POST"]),
         # The privacy statement, and agreeing to a new consent text (signed link).
         Route("/privacy", consent_pages.privacy, methods=["GET"], name="privacy"),
         Route(
@@ -254,6 +264,11 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         Route("/coordinator/events/{slug:slug}/close", event_pages.close, methods=["POST"]),
         Route("/coordinator/events/{slug:slug}/reopen", event_pages.reopen, methods=["POST"]),
         Route("/coordinator/events/{slug:slug}/print", event_pages.print_page, methods=["GET"]),
+        Route(
+            "/coordinator/events/{slug:slug}/registrations.csv",
+            event_pages.registrations_csv,
+            methods=["GET"],
+        ),
         Route("/coordinator/events/{slug:slug}/qr.svg", event_pages.qr_svg, methods=["GET"]),
         Route("/coordinator/events/{slug:slug}/qr.png", event_pages.qr_png, methods=["GET"]),
         # Coordinators' attendees: directory, a person's page, CSV import and exports.

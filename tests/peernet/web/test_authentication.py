@@ -69,6 +69,8 @@ PUBLIC = {
     ("GET", "/agenda.ics"),
     ("GET", "/agenda/{unit:str}.ics"),
     ("GET", "/api/v1/events"),
+    ("GET", "/register/{token}"),
+    ("POST", "/register/{token}"),
 }
 PUBLIC_MOUNTS = {"/static"}
 _PARAM = re.compile(r"{([^}:]+)(?::([^}]+))?}")
