@@ -107,6 +107,16 @@ def _create_event(settings: Settings, args: argparse.Namespace) -> None:
     asyncio.run(_with_db(settings, work))
 
 
+def _announce_event(settings: Settings, args: argparse.Namespace) -> None:
+    from peernet.events.announcements import announce
+
+    async def work() -> None:
+        queued = await announce(settings, args.slug, actor=_CLI)
+        print(f"announcement queued for {queued} attendees")
+
+    asyncio.run(_with_db(settings, work))
+
+
 def _demo_data(settings: Settings, args: argparse.Namespace) -> None:
     from peernet.demo import DEMO_COORDINATOR_PASSWORD, ensure_demo_coordinator, load_demo_data
 
@@ -359,6 +369,12 @@ def build_parser() -> argparse.ArgumentParser:
     event.add_argument("--description", default="")
     event.add_argument("--publish", action="store_true", help="show it on the public agenda")
     event.set_defaults(run=_create_event)
+    announce = commands.add_parser(
+        "announce-event",
+        help="email a published session to everyone nearby who asked (once per person)",
+    )
+    announce.add_argument("slug")
+    announce.set_defaults(run=_announce_event)
     demo = commands.add_parser("demo-data", help="load the demo event and population")
     demo.add_argument("--size", type=int, default=320)
     demo.set_defaults(run=_demo_data)

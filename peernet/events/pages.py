@@ -142,6 +142,8 @@ async def _event_page(
             "signup_ended": event.signup_until is not None and today > event.signup_until,
             "done": request.query_params.get("done", ""),
             "registrations": await registrations.registration_list(event),
+            "announceable": event.region is not None
+            and registrations.registration_open(settings, event),
         },
         section="events",
         status_code=status_code,

@@ -247,10 +247,10 @@ async def queue_reminders(settings: Settings) -> int:
             if attendee.status not in CAN_REGISTER or attendee.erased_at:
                 continue
             key = f"session_reminder:{event.id}:{attendee.id}:{event.date.isoformat()}"
-            if await OutboxMessage.exists(idempotency_key=key):
-                continue
             try:
                 async with in_transaction():
+                    if await OutboxMessage.exists(idempotency_key=key):
+                        continue
                     await enqueue(
                         settings,
                         key=key,
@@ -258,6 +258,7 @@ async def queue_reminders(settings: Settings) -> int:
                         locale=attendee.locale,
                         recipient=Address(name=attendee.name, email=attendee.email),
                         context=session_context(settings, attendee, event),
+                        reuse_existing=False,
                     )
             except IntegrityError:
                 continue  # another worker queued it at the same moment

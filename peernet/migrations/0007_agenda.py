@@ -24,6 +24,11 @@ class Migration(migrations.Migration):
             bases=['Model'],
         ),
         ops.AddField(
+            model_name='OutboxMessage',
+            name='attachments',
+            field=fields.JSONField(null=True),
+        ),
+        ops.AddField(
             model_name='Event',
             name='capacity',
             field=fields.IntField(null=True),

@@ -32,7 +32,7 @@ from peernet.audit import pages as audit_pages
 from peernet.coordinators import pages as coordinator_pages
 from peernet.dashboard import pages as dashboard_pages
 from peernet.errors import FieldErrors, PeernetError
-from peernet.events import agenda_pages, registration_pages
+from peernet.events import agenda_pages, announcement_pages, registration_pages
 from peernet.events import pages as event_pages
 from peernet.events.service import EventClosed
 from peernet.feedback import pages as feedback_pages
@@ -216,6 +216,14 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             name="register",
         ),
         Route("/register/{token:token}", registration_pages.register_submit, methods=["POST"]),
+        # The announcement's one-click stop (the signed link is the credential).
+        Route(
+            "/announcements/off/{token:token}",
+            announcement_pages.stop_form,
+            methods=["GET"],
+            name="announcements_off",
+        ),
+        Route("/announcements/off/{token:token}", announcement_pages.stop_submit, methods=["POST"]),
         # The privacy statement, and agreeing to a new consent text (signed link).
         Route("/privacy", consent_pages.privacy, methods=["GET"], name="privacy"),
         Route(
@@ -263,6 +271,11 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         Route("/coordinator/events/{slug:slug}", event_pages.save, methods=["POST"]),
         Route("/coordinator/events/{slug:slug}/close", event_pages.close, methods=["POST"]),
         Route("/coordinator/events/{slug:slug}/reopen", event_pages.reopen, methods=["POST"]),
+        Route(
+            "/coordinator/events/{slug:slug}/announce",
+            announcement_pages.announce,
+            methods=["POST"],
+        ),
         Route("/coordinator/events/{slug:slug}/print", event_pages.print_page, methods=["GET"]),
         Route(
             "/coordinator/events/{slug:slug}/registrations.csv",
@@ -321,6 +334,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         Route("/me/link/{token:random_token}", personal_pages.link_submit, methods=["POST"]),
         Route("/me/profile", personal_pages.profile, methods=["GET"], name="me_profile"),
         Route("/me/profile", personal_pages.save_profile, methods=["POST"]),
+        Route("/me/consents", personal_pages.save_consents, methods=["POST"]),
         Route("/me/pause", personal_pages.pause, methods=["POST"]),
         Route("/me/resume", personal_pages.resume, methods=["POST"]),
         Route("/me/block", personal_pages.block, methods=["POST"]),

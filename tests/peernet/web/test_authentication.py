@@ -55,6 +55,7 @@ PUBLIC = {
     ("GET", "/me/profile"),
     ("POST", "/me/profile"),
     ("POST", "/me/pause"),
+    ("POST", "/me/consents"),
     ("POST", "/me/resume"),
     ("POST", "/me/block"),
     ("POST", "/me/unblock"),
@@ -71,6 +72,8 @@ PUBLIC = {
     ("GET", "/api/v1/events"),
     ("GET", "/register/{token}"),
     ("POST", "/register/{token}"),
+    ("GET", "/announcements/off/{token}"),
+    ("POST", "/announcements/off/{token}"),
 }
 PUBLIC_MOUNTS = {"/static"}
 _PARAM = re.compile(r"{([^}:]+)(?::([^}]+))?}")
