@@ -41,6 +41,7 @@ from peernet.rounds import endpoints as rounds_api
 from peernet.rounds import pages as round_pages
 from peernet.settings import Settings, load_settings
 from peernet.taxonomy import endpoints as taxonomy_api
+from peernet.themes import pages as themes_pages
 from peernet.web import convertors, openapi, ratelimit, route_templates
 from peernet.web.headers import SecurityHeaders
 from peernet.web.limits import BodyLimit
@@ -216,6 +217,13 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             name="register",
         ),
         Route("/register/{token:token}", registration_pages.register_submit, methods=["POST"]),
+        # The themes of a region: anonymous, small counts suppressed.
+        Route("/themes", themes_pages.overview_page, methods=["GET"], name="themes"),
+        Route("/themes.csv", themes_pages.overview_csv, methods=["GET"]),
+        Route("/themes.json", themes_pages.overview_json, methods=["GET"]),
+        Route("/themes/{unit:str}.csv", themes_pages.unit_csv, methods=["GET"]),
+        Route("/themes/{unit:str}.json", themes_pages.unit_json, methods=["GET"]),
+        Route("/themes/{unit:str}", themes_pages.unit_page, methods=["GET"]),
         # The announcement's one-click stop (the signed link is the credential).
         Route(
             "/announcements/off/{token:token}",
@@ -351,6 +359,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
                 Route("/openapi.json", openapi.document, name="openapi"),
                 Route("/taxonomy", taxonomy_api.taxonomy, name="taxonomy"),
                 Route("/events", agenda_pages.events_api, methods=["GET"], name="events"),
+                Route("/themes", themes_pages.themes_api, methods=["GET"], name="themes_api"),
                 Route(
                     "/events/{slug:slug}/signups",
                     signup_api.create_signup,

@@ -21,6 +21,7 @@ from peernet.rounds.schemas import (
     RoundListOut,
     RoundOut,
 )
+from peernet.themes.schemas import ThemesOut
 
 
 class SignupAccepted(BaseModel):
@@ -84,6 +85,7 @@ _MODELS: list[type[BaseModel]] = [
     PresetIn,
     PublishOut,
     AgendaOut,
+    ThemesOut,
 ]
 
 
@@ -262,6 +264,25 @@ def build_document() -> dict[str, Any]:
                     ],
                     "responses": {
                         "200": _json(AgendaOut, "Upcoming sessions, soonest first"),
+                        "422": _json(ValidationErrorBody, "Unknown police unit"),
+                    },
+                }
+            },
+            "/api/v1/themes": {
+                "get": {
+                    "summary": "Themes per police unit: want to learn, know well, roles, per"
+                    " half-year; counts below 5 never given (value null, suppressed says why)",
+                    "parameters": [
+                        {
+                            "name": "unit",
+                            "in": "query",
+                            "required": False,
+                            "description": "Only this police unit",
+                            "schema": {"type": "string"},
+                        }
+                    ],
+                    "responses": {
+                        "200": _json(ThemesOut, "The figures, small counts suppressed"),
                         "422": _json(ValidationErrorBody, "Unknown police unit"),
                     },
                 }

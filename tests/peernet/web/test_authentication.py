@@ -73,6 +73,13 @@ PUBLIC = {
     ("GET", "/register/{token}"),
     ("POST", "/register/{token}"),
     ("GET", "/announcements/off/{token}"),
+    ("GET", "/themes"),
+    ("GET", "/themes.csv"),
+    ("GET", "/themes.json"),
+    ("GET", "/themes/{unit:str}"),
+    ("GET", "/themes/{unit:str}.csv"),
+    ("GET", "/themes/{unit:str}.json"),
+    ("GET", "/api/v1/themes"),
     ("POST", "/announcements/off/{token}"),
 }
 PUBLIC_MOUNTS = {"/static"}
