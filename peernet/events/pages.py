@@ -18,6 +18,7 @@ from peernet.coordinators.auth import coordinator_page, current_coordinator
 from peernet.errors import FieldErrors
 from peernet.events import registrations, service
 from peernet.events.models import Event
+from peernet.themes.suggestions import suggestions_for
 from peernet.web import csrf
 from peernet.web.rendering import render, render_coordinator, settings_of
 
@@ -142,6 +143,7 @@ async def _event_page(
             "signup_ended": event.signup_until is not None and today > event.signup_until,
             "done": request.query_params.get("done", ""),
             "registrations": await registrations.registration_list(event),
+            "suggestions": await suggestions_for(event.region) if event.region else None,
             "announceable": event.region is not None
             and registrations.registration_open(settings, event),
         },
