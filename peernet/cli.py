@@ -118,11 +118,18 @@ def _announce_event(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def _demo_data(settings: Settings, args: argparse.Namespace) -> None:
-    from peernet.demo import DEMO_COORDINATOR_PASSWORD, ensure_demo_coordinator, load_demo_data
+    from peernet.demo import (
+        DEMO_COORDINATOR_PASSWORD,
+        ensure_demo_coordinator,
+        load_demo_data,
+        load_demo_sessions,
+    )
 
     async def work() -> None:
         created, total = await load_demo_data(args.size)
         print(f"demo data: {created} attendees created, {total} in the demo population")
+        announced = await load_demo_sessions(settings)
+        print(f"agenda: {settings.base_url}/agenda ({announced} announcements queued)")
         print(f"sign-up page: {settings.base_url}/join/demo")
         if not settings.is_production:
             coordinator = await ensure_demo_coordinator()
