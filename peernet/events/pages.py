@@ -205,6 +205,10 @@ async def save(request: Request) -> Response:
             coordinator=current_coordinator(request),
             tz=settings_of(request).timezone,
         )
+        # More seats than before: the waiting list moves up now (each told by email).
+        await registrations.fill_from_waiting_list(
+            settings_of(request), await service.get_event(slug)
+        )
     except service.StaleEdit as exc:
         # Keep what they typed, next to what is stored now; saving again overwrites it.
         return await _event_page(request, exc.event, values=values, stale=True, status_code=409)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import re
 from datetime import timedelta
 
 import httpx
@@ -161,3 +162,35 @@ async def test_the_organiser_sees_and_exports_the_list(
         ("registered", "1", seated.email),
         ("waiting", "1", waiting.email),
     ]
+
+
+async def test_more_seats_on_the_form_move_the_waiting_list_up(
+    coordinator_client: httpx.AsyncClient, settings: Settings, frozen_clock: Clock
+) -> None:
+    event = await a_session("utrecht", capacity=1)
+    seated, first, second = await _people(3)
+    for person in (seated, first, second):
+        await registrations.register(settings, person, event)
+    form = await coordinator_client.get("/coordinator/events/utrecht")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+    version = re.search(r'name="version" value="([^"]*)"', form.text)
+    assert token and version
+    saved = await coordinator_client.post(
+        "/coordinator/events/utrecht",
+        data={
+            "csrf_token": token.group(1),
+            "version": version.group(1),
+            "title": event.title,
+            "date": "2026-12-10",
+            "starts": "13:00",
+            "ends": "17:00",
+            "place": event.place,
+            "region": "midden_nederland",
+            "capacity": "2",
+            "published": "on",
+        },
+    )
+    assert saved.status_code == 303
+    assert await _statuses(event.id) == {"registered": 2, "waiting": 1}
+    mail = await OutboxMessage.filter(kind="session_moved_up")
+    assert [m.recipient_email for m in mail] == [first.email]
