@@ -128,8 +128,40 @@ def _figures(people: list[Attendee]) -> ThemesOverview:
     return overview
 
 
+_CACHE: dict[int, ThemesOverview] = {}
+_CACHE_SIZE = 4
+
+
+def _fingerprint(people: list[Attendee]) -> int:
+    """Everything the figures depend on: a change to anyone counted gives another one."""
+    return hash(
+        tuple(
+            (
+                a.id,
+                a.region,
+                a.role,
+                tuple(a.gaps),
+                tuple(a.expertise),
+                a.confirmed_at or a.created_at,
+            )
+            for a in people
+        )
+    )
+
+
 async def themes_overview() -> ThemesOverview:
-    return _figures(await counted_attendees())
+    """The figures of the people counted now. Protecting small counts takes a second or two
+    for a few hundred people, so the result is kept for as long as nobody counted changes
+    (pages, downloads and the API then cost one query)."""
+    people = await counted_attendees()
+    key = _fingerprint(people)
+    found = _CACHE.get(key)
+    if found is None:
+        found = _figures(people)
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.pop(next(iter(_CACHE)))
+        _CACHE[key] = found
+    return found
 
 
 def as_json(overview: ThemesOverview, unit: str | None = None) -> dict[str, object]:

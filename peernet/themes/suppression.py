@@ -10,8 +10,8 @@ that another cannot be worked out; at least 5). Cells that are never published a
 (e.g. "neither") are unknowns from 0 up.
 
 :func:`protect` suppresses every published count below 5, then keeps adding the smallest
-published cell of a group through which a suppressed count could be worked out, exactly or
-as a sum below 5, until no group allows it. "Worked out" is checked by propagating what the
+published cell of each group through which a suppressed count could be worked out, exactly
+or as a sum below 5, until no group allows it. "Worked out" is checked by propagating what the
 reader can derive from every group's equation (exact values and bounds) until nothing
 changes, so chains through several groups are caught too.
 """
@@ -41,14 +41,14 @@ def _bounds(key: Hashable, primary: set[Hashable], secondary: set[Hashable]) -> 
     return 0.0, math.inf  # never published
 
 
-def _leak(
+def _leaks(
     values: Mapping[Hashable, int],
     groups: Sequence[Group],
     published: set[Hashable],
     primary: set[Hashable],
     secondary: set[Hashable],
-) -> Group | None:
-    """The first group through which a small count can be worked out, given what is shown."""
+) -> list[Group]:
+    """The groups through which a small count can be worked out, given what is shown."""
     shown = published - primary - secondary
     low: dict[Hashable, float] = {}
     high: dict[Hashable, float] = {}
@@ -58,11 +58,14 @@ def _leak(
                 low[key] = high[key] = float(values[key])
             elif key not in low:
                 low[key], high[key] = _bounds(key, primary, secondary)
+    pinned_by: dict[Hashable, Group] = {}
 
-    def narrow(key: Hashable, lo: float, hi: float) -> bool:
+    def narrow(key: Hashable, lo: float, hi: float, group: Group) -> bool:
         new_low, new_high = max(low[key], lo), min(high[key], hi)
         if new_low > low[key] or new_high < high[key]:
             low[key], high[key] = new_low, new_high
+            if key in primary and new_low == new_high:
+                pinned_by.setdefault(key, group)
             return True
         return False
 
@@ -71,43 +74,58 @@ def _leak(
         changed = False
         for group in groups:
             # total = sum(members): each unknown is narrowed by the others' bounds.
-            narrowed = [
-                group.total
-                if narrow(
-                    group.total,
-                    sum(low[m] for m in group.members),
-                    sum(high[m] for m in group.members),
-                )
-                else None
-            ]
+            changed |= narrow(
+                group.total,
+                sum(low[m] for m in group.members),
+                sum(high[m] for m in group.members),
+                group,
+            )
             for key in group.members:
                 others = [m for m in group.members if m != key]
-                if narrow(
+                changed |= narrow(
                     key,
                     low[group.total] - sum(high[m] for m in others),
                     high[group.total] - sum(low[m] for m in others),
-                ):
-                    narrowed.append(key)
-            for key in narrowed:
-                if key is None:
-                    continue
-                changed = True
-                if key in primary and low[key] == high[key]:
-                    return group
-        for group in groups:
-            if low[group.total] != high[group.total]:
-                continue
-            closed = [m for m in group.members if low[m] != high[m]]
-            if closed:
-                worked_out = low[group.total] - sum(
-                    low[m] for m in group.members if low[m] == high[m]
+                    group,
                 )
-                if worked_out < THRESHOLD:
-                    return group
-    for key in primary:
-        if low[key] == high[key]:
-            return next(g for g in groups if key in (g.total, *g.members))
-    return None
+    leaking = {id(g): g for g in pinned_by.values()}
+    for group in groups:
+        if low[group.total] != high[group.total]:
+            continue
+        closed = [m for m in group.members if low[m] != high[m]]
+        if closed:
+            worked_out = low[group.total] - sum(low[m] for m in group.members if low[m] == high[m])
+            if worked_out < THRESHOLD:
+                leaking[id(group)] = group
+    return list(leaking.values())
+
+
+def _hide_one_more(
+    values: Mapping[Hashable, int],
+    groups: Sequence[Group],
+    published: set[Hashable],
+    primary: set[Hashable],
+    secondary: set[Hashable],
+    group: Group,
+) -> bool:
+    """Hide one more published cell of ``group`` (or around it); ``False`` if none is left."""
+    open_members = sorted(
+        (m for m in group.members if m in published and m not in primary | secondary),
+        key=lambda m: (values[m], repr(m)),
+    )
+    if open_members:
+        secondary.add(open_members[0])
+        return True
+    if group.total in published and group.total not in primary | secondary:
+        secondary.add(group.total)
+        return True
+    # Nothing left to hide in this group: hide the whole of every group it touches.
+    touched = {
+        k for g in groups if group.total in (g.total, *g.members) for k in (g.total, *g.members)
+    }
+    extra = {k for k in touched if k in published} - primary - secondary
+    secondary |= extra
+    return bool(extra)
 
 
 def protect(
@@ -117,27 +135,15 @@ def protect(
     primary = {k for k in published if values[k] < THRESHOLD}
     secondary: set[Hashable] = set()
     while True:
-        group = _leak(values, groups, published, primary, secondary)
-        if group is None:
+        # Every leaking group gets one more hidden cell per pass (hiding more than the least
+        # possible is safe; a pass over a few thousand equations is what costs time).
+        leaking = _leaks(values, groups, published, primary, secondary)
+        if not leaking:
             break
-        open_members = sorted(
-            (m for m in group.members if m in published and m not in primary | secondary),
-            key=lambda m: (values[m], repr(m)),
-        )
-        if open_members:
-            secondary.add(open_members[0])
-        elif group.total in published and group.total not in primary | secondary:
-            secondary.add(group.total)
-        else:
-            # Nothing left to hide in this group: hide the whole of every group it touches.
-            touched = {
-                k
-                for g in groups
-                if group.total in (g.total, *g.members)
-                for k in (g.total, *g.members)
-            }
-            extra = {k for k in touched if k in published} - primary - secondary
-            if not extra:
-                raise RuntimeError("small counts cannot be protected in these tables")
-            secondary |= extra
+        hid = [
+            _hide_one_more(values, groups, published, primary, secondary, group)
+            for group in leaking
+        ]
+        if not any(hid):
+            raise RuntimeError("small counts cannot be protected in these tables")
     return {**dict.fromkeys(primary, PRIMARY), **dict.fromkeys(secondary, SECONDARY)}
