@@ -53,6 +53,7 @@ bench: venv
 	$(BIN)/python -m benchmarks.smtp_throughput
 	$(BIN)/python -m benchmarks.outbox_drain
 	$(BIN)/python -m benchmarks.csv_import
+	$(BIN)/python -m benchmarks.themes_suppression
 
 clean:
 	rm -rf $(VENV) var peernet.sqlite3* .mypy_cache .ruff_cache .pytest_cache .hypothesis
