@@ -17,7 +17,7 @@ from peernet import db
 from peernet.attendees.consents import queue_consent_renewals
 from peernet.attendees.retention import run_retention
 from peernet.attendees.subscription import resume_ended_pauses
-from peernet.events.registrations import queue_reminders
+from peernet.events.registrations import queue_reminders, release_seats_of_leavers
 from peernet.feedback.nudges import queue_due_nudges
 from peernet.outbox.digest import queue_dead_letter_digest
 from peernet.outbox.dispatch import drain
@@ -81,6 +81,9 @@ def build_scheduler(settings: Settings, transport: Transport) -> AsyncIOSchedule
             logger.info("consent: %d attendees asked to agree to the new text", asked)
 
     async def session_reminders() -> None:
+        released = await release_seats_of_leavers(settings)
+        if released:
+            logger.info("sessions: %d seats of people who left released", released)
         reminded = await queue_reminders(settings)
         if reminded:
             logger.info("sessions: %d reminders queued", reminded)

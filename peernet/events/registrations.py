@@ -127,7 +127,9 @@ async def register(settings: Settings, attendee: Attendee, event: Event) -> Regi
     raise RuntimeError("registration kept conflicting")
 
 
-async def cancel(settings: Settings, attendee: Attendee, event: Event) -> list[Registration]:
+async def cancel(
+    settings: Settings, attendee: Attendee, event: Event, *, actor: str = "attendee"
+) -> list[Registration]:
     """Give up a seat (or a place on the waiting list); repeated, nothing happens. Returns
     the registrations moved up from the waiting list (each told by email)."""
     now = clock.now()
@@ -141,7 +143,7 @@ async def cancel(settings: Settings, attendee: Attendee, event: Event) -> list[R
         await existing.save(update_fields=["status", "updated_at"])
         await record(
             "registration.cancel",
-            actor="attendee",
+            actor=actor,
             subject=f"event:{locked.id}",
             details={"attendee": attendee.id},
         )
@@ -226,6 +228,20 @@ async def _tell_moved_up(
         recipient=Address(name=attendee.name, email=attendee.email),
         context=session_context(settings, attendee, event),
     )
+
+
+async def release_seats_of_leavers(settings: Settings) -> int:
+    """Seats and waiting places of people who left, were erased or are unconfirmed again go
+    back: cancelled, and the waiting list moves up (the worker runs it with the reminders).
+    Returns how many registrations were cancelled."""
+    stale = await Registration.filter(
+        status__in=[RegistrationStatus.REGISTERED, RegistrationStatus.WAITING],
+        attendee__status__not_in=list(CAN_REGISTER),
+    ).prefetch_related("attendee")
+    for registration in stale:
+        event = await Event.get(id=registration.event_id)
+        await cancel(settings, registration.attendee, event, actor="system")
+    return len(stale)
 
 
 async def queue_reminders(settings: Settings) -> int:

@@ -194,3 +194,19 @@ async def test_more_seats_on_the_form_move_the_waiting_list_up(
     assert await _statuses(event.id) == {"registered": 2, "waiting": 1}
     mail = await OutboxMessage.filter(kind="session_moved_up")
     assert [m.recipient_email for m in mail] == [first.email]
+
+
+async def test_seats_of_people_who_left_go_to_the_waiting_list(
+    settings: Settings, empty_db: None, frozen_clock: Clock
+) -> None:
+    event = await a_session("utrecht", capacity=1)
+    leaving, waiting = await _people(2)
+    await registrations.register(settings, leaving, event)
+    await registrations.register(settings, waiting, event)
+    assert await registrations.release_seats_of_leavers(settings) == 0
+    await Attendee.filter(id=leaving.id).update(status=AttendeeStatus.LEFT)
+    assert await registrations.release_seats_of_leavers(settings) == 1
+    assert await registrations.release_seats_of_leavers(settings) == 0
+    assert await _statuses(event.id) == {"registered": 1, "cancelled": 1}
+    seat = await Registration.get(event_id=event.id, status=RegistrationStatus.REGISTERED)
+    assert seat.attendee_id == waiting.id
