@@ -167,3 +167,25 @@ async def test_optional_consents_never_ask_for_the_main_text_again(
     )
     await _wants(person)
     assert await needing_renewal([person.id]) == set()
+
+
+async def test_the_coordinator_announces_from_the_event_page(
+    coordinator_client: httpx.AsyncClient, frozen_clock: Clock
+) -> None:
+    person = await _wants(await an_attendee("Ruud", region="rotterdam"))
+    await a_session("rotterdam", unit="rotterdam")
+    page = await coordinator_client.get("/coordinator/events/rotterdam")
+    assert "Kondig deze bijeenkomst aan" in page.text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token
+    for _ in range(2):
+        answer = await coordinator_client.post(
+            "/coordinator/events/rotterdam/announce", data={"csrf_token": token.group(1)}
+        )
+        assert answer.status_code == 303
+    sent = await OutboxMessage.filter(kind="session_announcement")
+    assert [m.recipient_email for m in sent] == [person.email]
+    refused = await coordinator_client.post(
+        "/coordinator/events/rotterdam/announce", data={"csrf_token": "wrong"}
+    )
+    assert refused.status_code == 403
