@@ -17,6 +17,7 @@ from peernet.attendees.schemas import parse_email, parse_profile
 from peernet.attendees.subscription import PAUSE_MONTHS, UNTIL_RESUMED
 from peernet.coordinators.throttle import TooManyAttempts, client_address
 from peernet.errors import FieldErrors
+from peernet.events.registrations import my_sessions
 from peernet.rounds.unmatched import period_label
 from peernet.web import csrf, ratelimit
 from peernet.web.rendering import render, request_locale, settings_of
@@ -186,6 +187,7 @@ async def _profile_page(
             "timezone": settings_of(request).timezone,
             "month_label": lambda period: period_label(period, request_locale(request)),
             "optional_held": await consents.optional_consents_of(attendee.id),
+            "sessions": await my_sessions(settings_of(request), attendee, request_locale(request)),
         },
         status_code,
     )

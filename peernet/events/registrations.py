@@ -27,6 +27,7 @@ from peernet.links import LinkInvalid
 from peernet.outbox.models import OutboxMessage
 from peernet.outbox.service import enqueue
 from peernet.settings import Settings
+from peernet.taxonomy.service import get_taxonomy
 from peernet.web.dates import local_date
 
 REMINDER_DAYS_BEFORE = 2
@@ -320,6 +321,42 @@ async def registration_list(event: Event) -> list[RegistrationRow]:
                 role=person.role,
                 unit=person.region,
                 queued_at=r.queued_at.isoformat(),
+            )
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class MySession:
+    """A session on an attendee's own page: where they stand, and their link."""
+
+    event: Event
+    when: str
+    status: str  # "registered", "waiting", "cancelled" or "" (not registered)
+    url: str
+    nearby: bool
+
+
+async def my_sessions(settings: Settings, attendee: Attendee, locale: str) -> list[MySession]:
+    """Upcoming published sessions: those nearby (their unit and its neighbours) and any they
+    registered for elsewhere, each with their signed registration link."""
+    from peernet.events.agenda import upcoming
+    from peernet.events.announcements import units_near
+
+    near = units_near(attendee.region) if attendee.region in get_taxonomy().regions else set()
+    mine = {r.event_id: r.status.value for r in await Registration.filter(attendee_id=attendee.id)}
+    out = []
+    for item in await upcoming(settings):
+        event = item.event
+        if event.region not in near and event.id not in mine:
+            continue
+        out.append(
+            MySession(
+                event=event,
+                when=when(settings, event, locale),
+                status=mine.get(event.id, ""),
+                url=registration_url(settings, public_id=attendee.public_id, event_slug=event.slug),
+                nearby=event.region in near,
             )
         )
     return out
