@@ -7,6 +7,7 @@ STAMP := $(VENV)/.installed
 PG_USER ?= $(shell for u in postgres root; do psql -h 127.0.0.1 -U $$u -d test -Atc 'select 1' >/dev/null 2>&1 && echo $$u && break; done)
 TEST_POSTGRES_URL ?= postgres://$(or $(PG_USER),postgres)@127.0.0.1:5432/test
 TEST_TMP := $(shell mktemp -u /tmp/peernet-make-XXXXXX)
+PORT ?= 8000
 
 .PHONY: demo test venv lint typecheck test-sqlite test-postgres browser bench clean
 
@@ -24,8 +25,8 @@ demo: venv
 	mkdir -p var/mail
 	$(BIN)/peernet migrate
 	$(BIN)/peernet demo-data
-	@echo "peernet: sign up at http://127.0.0.1:8000/join/demo, coordinators at http://127.0.0.1:8000/coordinator/login (mail goes to var/mail/)"
-	@trap 'kill 0' INT TERM EXIT; $(BIN)/peernet worker & $(BIN)/peernet serve --host 127.0.0.1 --port 8000
+	@echo "peernet: sign up at http://127.0.0.1:$(PORT)/join/demo, the agenda at http://127.0.0.1:$(PORT)/agenda, coordinators at http://127.0.0.1:$(PORT)/coordinator/login (mail goes to var/mail/)"
+	@trap 'kill 0' INT TERM EXIT; $(BIN)/peernet worker & $(BIN)/peernet serve --host 127.0.0.1 --port $(PORT)
 
 test: venv browser lint typecheck test-sqlite test-postgres
 
