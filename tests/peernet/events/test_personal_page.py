@@ -40,3 +40,17 @@ async def test_sessions_nearby_and_the_consents_on_the_personal_page(
     assert 'name="consent_cohost" value="yes" aria-describedby="consent-cohost-text" checked' in (
         page.text
     )
+
+
+async def test_the_data_export_holds_the_registrations(
+    settings: Settings, empty_db: None, frozen_clock: Clock
+) -> None:
+    from peernet.attendees.rights import export_attendee
+
+    person = await an_attendee("Ruud", region="rotterdam")
+    event = await a_session("rotterdam", unit="rotterdam")
+    await registrations.register(settings, person, event)
+    exported = await export_attendee(person.id)
+    assert [(r["event"], r["status"]) for r in exported["session_registrations"]] == [
+        ("rotterdam", "registered")
+    ]
