@@ -12,6 +12,8 @@ from datetime import timedelta
 
 import httpx
 import pytest
+from tortoise import connections
+from tortoise.backends.base.config_generator import expand_db_url
 
 from peernet.attendees.models import Attendee, AttendeeStatus
 from peernet.events import registrations
@@ -19,6 +21,7 @@ from peernet.events.models import Registration, RegistrationStatus
 from peernet.events.registration_links import registration_url
 from peernet.outbox.models import OutboxMessage
 from peernet.settings import Settings
+from peernet.sqlite_engine import PeernetSqliteClient
 from tests.peernet.conftest import Clock
 from tests.peernet.events.sessions import a_session
 from tests.peernet.factories import an_attendee
@@ -210,3 +213,29 @@ async def test_seats_of_people_who_left_go_to_the_waiting_list(
     assert await _statuses(event.id) == {"registered": 1, "cancelled": 1}
     seat = await Registration.get(event_id=event.id, status=RegistrationStatus.REGISTERED)
     assert seat.attendee_id == waiting.id
+
+
+async def test_on_sqlite_fifty_separate_connections_racing_never_overbook(
+    settings: Settings, empty_db: None, frozen_clock: Clock
+) -> None:
+    """As separate web processes would: each racer writes through its own connection to the
+    same file (BEGIN IMMEDIATE makes them wait for each other)."""
+    if not settings.database_url.startswith("sqlite"):
+        pytest.skip("separate SQLite connections; PostgreSQL races over its pool above")
+    path = expand_db_url(settings.database_url)["credentials"]["file_path"]
+    own = [PeernetSqliteClient(path, connection_name="default") for _ in range(50)]
+    try:
+        event = await a_session("utrecht", capacity=2)
+        await registrations.register(settings, (await _people(1))[0], event)
+        racers = [await an_attendee(f"Racer {i}") for i in range(50)]
+
+        async def race(number: int) -> Registration:
+            connections.set("default", own[number])
+            return await registrations.register(settings, racers[number], event)
+
+        results = await asyncio.gather(*(race(n) for n in range(50)))
+        assert sum(r.status == RegistrationStatus.REGISTERED for r in results) == 1
+        assert await _statuses(event.id) == {"registered": 2, "waiting": 49}
+    finally:
+        for client in own:
+            await client.close()
