@@ -31,7 +31,7 @@ demo: venv
 	$(BIN)/peernet migrate
 	$(BIN)/peernet demo-data
 	@echo "peernet: database $$DATABASE_URL, mail as .eml files in $$MAIL_DIR/"
-	@echo "peernet: serving on $$BASE_URL (sign up at $$BASE_URL/join/demo); Ctrl-C stops"
+	@echo "peernet: serving on $$BASE_URL (sign up at $$BASE_URL/join/demo, the agenda at $$BASE_URL/agenda, coordinators at $$BASE_URL/coordinator/login); Ctrl-C stops"
 	@# Each process is stopped by its id, once: `kill 0` would signal this shell too, whose
 	@# trap would run again on that signal (and again...), and make with it.
 	@$(BIN)/peernet worker & worker=$$!; \
@@ -69,6 +69,7 @@ bench: venv
 	$(BIN)/python -m benchmarks.smtp_throughput
 	$(BIN)/python -m benchmarks.outbox_drain
 	$(BIN)/python -m benchmarks.csv_import
+	$(BIN)/python -m benchmarks.themes_suppression
 
 clean:
 	rm -rf $(VENV) var peernet.sqlite3* .mypy_cache .ruff_cache .pytest_cache .hypothesis

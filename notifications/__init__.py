@@ -7,7 +7,7 @@ from notifications.delivery import DeliveryResult, DeliveryStatus, Transport
 from notifications.file_transport import FileTransport
 from notifications.headers import Address, HeaderInjectionError, check_header_text
 from notifications.http_transport import PROVIDERS, HTTPTransport
-from notifications.messages import build_message, make_message_id
+from notifications.messages import Attachment, build_message, make_message_id
 from notifications.rendering import KINDS, LOCALES, RenderedEmail, render_email
 from notifications.smtp_transport import SMTPTransport, parse_smtp_url
 
@@ -17,6 +17,7 @@ __all__ = [
     "LOCALES",
     "PROVIDERS",
     "Address",
+    "Attachment",
     "DeliveryResult",
     "DeliveryStatus",
     "FileTransport",

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from email import headerregistry, policy
 from email.message import EmailMessage
@@ -44,6 +45,30 @@ _HEADER_REGISTRY.map_to_type("list-unsubscribe", _UnfoldedHeader)
 _POLICY = policy.default.clone(header_factory=_HEADER_REGISTRY)
 
 
+_FILENAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+_CONTENT_TYPE = re.compile(r"[a-z]+/[a-z0-9.+-]+")
+_PARAM_VALUE = re.compile(r"[A-Za-z0-9._-]{1,40}")
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent with the message, e.g. an ``.ics`` invitation (``text/calendar``)."""
+
+    filename: str
+    content_type: str  # "text/calendar"
+    data: bytes
+    params: tuple[tuple[str, str], ...] = ()  # e.g. (("method", "PUBLISH"),)
+
+    def check(self) -> None:
+        if not _FILENAME.fullmatch(self.filename):
+            raise ValueError(f"attachment filename: not a plain file name: {self.filename!r}")
+        if not _CONTENT_TYPE.fullmatch(self.content_type):
+            raise ValueError(f"attachment content_type: {self.content_type!r}")
+        for name, value in self.params:
+            if not (_PARAM_VALUE.fullmatch(name) and _PARAM_VALUE.fullmatch(value)):
+                raise ValueError(f"attachment parameter: {name!r}={value!r}")
+
+
 def make_message_id(domain: str) -> str:
     """``<random@domain>`` with 192 bits of randomness, fixed once per outbox row."""
     if not _HOSTNAME.fullmatch(domain):
@@ -63,6 +88,7 @@ def build_message(
     reply_to: Address | None = None,
     list_unsubscribe_url: str | None = None,
     headers: Mapping[str, str] | None = None,
+    attachments: Sequence[Attachment] = (),
 ) -> EmailMessage:
     """A UTF-8 ``multipart/alternative`` (text, then HTML) message to exactly one recipient.
 
@@ -103,6 +129,20 @@ def build_message(
         message.add_alternative(html, subtype="html", charset="utf-8", cte=_transfer_encoding(html))
         for part in message.iter_parts():
             # add_alternative copies MIME-Version into the part; it belongs on top only.
+            del part["MIME-Version"]
+    for attachment in attachments:
+        attachment.check()
+        maintype, _, subtype = attachment.content_type.partition("/")
+        # Turns the message into multipart/mixed: the text/HTML alternatives, then the file.
+        message.add_attachment(
+            attachment.data,
+            maintype=maintype,
+            subtype=subtype,
+            filename=attachment.filename,
+            params=dict(attachment.params),
+        )
+    for part in message.walk():
+        if part is not message:
             del part["MIME-Version"]
     return message
 

@@ -49,6 +49,14 @@ The context each kind receives
     privacy_url, pause_url, unsubscribe_url: the consent text changed and they are left out
     of rounds until they agree to the new one
 
+``session_moved_up``, ``session_reminder``
+    name, event_title, event_when (str, already localised, e.g. "10 december 2026,
+    13:00–17:00"), event_place, event_description (may be empty), registration_url (the
+    signed link to register or cancel), agenda_url, privacy_url
+``session_announcement``
+    the same, plus unit_label and announcements_off_url (the signed link that stops these
+    emails and nothing else); sent with the session as an ``.ics`` attachment
+
 Mappings may be dicts or objects with those attributes (Jinja looks up both).
 """
 
@@ -74,6 +82,9 @@ KINDS = (
     "stay_check",
     "consent_renewal",
     "magic_link",
+    "session_moved_up",
+    "session_reminder",
+    "session_announcement",
 )
 LOCALES = ("nl", "en")
 

@@ -67,8 +67,20 @@ def _worker(settings: Settings, args: argparse.Namespace) -> None:
     asyncio.run(run_worker(settings))
 
 
+def _day_and_time(value: str) -> tuple[str, str]:
+    """ "2026-12-10T13:00" -> ("2026-12-10", "13:00"); "13:00" -> ("", "13:00")."""
+    day, _, moment = value.rpartition("T")
+    return day, moment
+
+
 def _create_event(settings: Settings, args: argparse.Namespace) -> None:
     from peernet.events.service import check_details, create_event
+
+    start_day, args.starts = _day_and_time(args.starts)
+    end_day, args.ends = _day_and_time(args.ends)
+    args.date = args.date or start_day
+    if end_day and end_day != args.date:
+        raise FieldErrors({"ends": "not_same_day"})
 
     details = check_details(
         {
@@ -78,8 +90,14 @@ def _create_event(settings: Settings, args: argparse.Namespace) -> None:
             "organiser": args.organiser,
             "region": args.region,
             "signup_until": args.signup_until,
+            "starts": args.starts,
+            "ends": args.ends,
+            "capacity": args.capacity,
+            "description": args.description,
+            "published": args.publish,
         },
         region_required=True,
+        tz=settings.timezone,
     )
 
     async def work() -> None:
@@ -93,18 +111,36 @@ def _create_event(settings: Settings, args: argparse.Namespace) -> None:
             signup_until=details.signup_until,
             region_required=True,
             actor=_CLI,
+            details=details,
         )
         print(f"event created: {settings.base_url}/join/{event.slug}")
 
     asyncio.run(_with_db(settings, work))
 
 
+def _announce_event(settings: Settings, args: argparse.Namespace) -> None:
+    from peernet.events.announcements import announce
+
+    async def work() -> None:
+        queued = await announce(settings, args.slug, actor=_CLI)
+        print(f"announcement queued for {queued} attendees")
+
+    asyncio.run(_with_db(settings, work))
+
+
 def _demo_data(settings: Settings, args: argparse.Namespace) -> None:
-    from peernet.demo import DEMO_COORDINATOR_PASSWORD, ensure_demo_coordinator, load_demo_data
+    from peernet.demo import (
+        DEMO_COORDINATOR_PASSWORD,
+        ensure_demo_coordinator,
+        load_demo_data,
+        load_demo_sessions,
+    )
 
     async def work() -> None:
         created, total = await load_demo_data(args.size)
         print(f"demo data: {created} attendees created, {total} in the demo population")
+        announced = await load_demo_sessions(settings)
+        print(f"agenda: {settings.base_url}/agenda ({announced} announcements queued)")
         print(f"sign-up page: {settings.base_url}/join/demo")
         if not settings.is_production:
             coordinator = await ensure_demo_coordinator()
@@ -338,12 +374,25 @@ def build_parser() -> argparse.ArgumentParser:
     event = commands.add_parser("create-event", help="create an event with a sign-up page")
     event.add_argument("--slug", required=True)
     event.add_argument("--title", required=True)
-    event.add_argument("--date", required=True, help="YYYY-MM-DD")
+    event.add_argument("--date", default="", help="YYYY-MM-DD (or give --starts with a date)")
     event.add_argument("--place", required=True)
     event.add_argument("--organiser", default="")
-    event.add_argument("--region", default="", help="police unit, a taxonomy region key")
+    event.add_argument(
+        "--unit", "--region", dest="region", default="", help="police unit, a taxonomy key"
+    )
     event.add_argument("--signup-until", default="", help="last sign-up day, YYYY-MM-DD")
+    event.add_argument("--starts", default="", help="HH:MM local time, or YYYY-MM-DDTHH:MM")
+    event.add_argument("--ends", default="", help="HH:MM local time, or YYYY-MM-DDTHH:MM")
+    event.add_argument("--capacity", default="", help="number of seats (empty: no limit)")
+    event.add_argument("--description", default="")
+    event.add_argument("--publish", action="store_true", help="show it on the public agenda")
     event.set_defaults(run=_create_event)
+    announce = commands.add_parser(
+        "announce-event",
+        help="email a published session to everyone nearby who asked (once per person)",
+    )
+    announce.add_argument("slug")
+    announce.set_defaults(run=_announce_event)
     demo = commands.add_parser("demo-data", help="load the demo event and population")
     demo.add_argument("--size", type=int, default=320)
     demo.set_defaults(run=_demo_data)

@@ -13,7 +13,15 @@ from datetime import UTC, date, datetime, time, timedelta
 from tortoise.transactions import in_transaction
 
 from peernet import clock
-from peernet.attendees.consents import NewConsent, current_version, record_consents
+from peernet.attendees.consents import (
+    ANNOUNCEMENTS,
+    COHOST,
+    STATISTICS,
+    NewConsent,
+    current_version,
+    optional_consent,
+    record_consents,
+)
 from peernet.attendees.models import Attendance, Attendee, AttendeeStatus, Signup
 from peernet.attendees.service import CONFIRMATION_VALID_FOR, hash_token, normalize_email
 from peernet.coordinators.models import Coordinator
@@ -399,7 +407,87 @@ async def load_demo_data(size: int = 320) -> tuple[int, int]:
                 for a in created
             ]
         )
+        await record_consents(
+            [
+                NewConsent(
+                    attendee_id=a.id,
+                    version=optional_consent(purpose).version,
+                    locale=a.locale,
+                    channel=f"demo:{joined[a.email_normalized][0].id}",
+                    given_at=joined[a.email_normalized][1],
+                    confirmed_at=joined[a.email_normalized][1],
+                    purpose=purpose,
+                )
+                for number, a in enumerate(created)
+                for purpose in _demo_optional_consents(number)
+            ]
+        )
     return len(new), len(people)
+
+
+def _demo_optional_consents(number: int) -> list[str]:
+    """Seven in ten count in the statistics, four in ten want announcements, one in seven
+    may be asked to co-host."""
+    chosen = []
+    if number % 10 < 7:
+        chosen.append(STATISTICS)
+    if number % 5 in (0, 2):
+        chosen.append(ANNOUNCEMENTS)
+    if number % 7 == 3:
+        chosen.append(COHOST)
+    return chosen
+
+
+# Upcoming sessions: (slug, title, days from today, start, end, place, unit, seats).
+DEMO_SESSIONS = (
+    ("demo-intervisie-utrecht", "Intervisieavond Midden-Nederland", 10, "18:30", "21:00",
+     "Stadskantoor Utrecht", "midden_nederland", 24),
+    ("demo-terugkomdag-rotterdam", "Terugkomdag Omgaan met Extreme Idealen", 17, "13:00", "17:00",
+     "Stadhuis Rotterdam", "rotterdam", 3),
+    ("demo-training-groningen", "Basistraining Omgaan met Extreme Idealen", 24, "09:30", "16:30",
+     "Groningen, Forum", "noord_nederland", 60),
+    ("demo-netwerk-maastricht", "Netwerkbijeenkomst Limburg", 31, "14:00", "17:00",
+     "Maastricht, Centre Céramique", "limburg", 30),
+)  # fmt: skip
+
+
+async def load_demo_sessions(settings: Settings) -> int:
+    """Published sessions in several units, weeks ahead; the Rotterdam one (three seats, so
+    the waiting list shows) is announced to those nearby who asked. Idempotent."""
+    from peernet.events.announcements import announce
+    from peernet.events.service import check_details, create_event, local_today
+
+    today = local_today(settings)
+    for slug, title, days, starts, ends, place, unit, seats in DEMO_SESSIONS:
+        if await Event.exists(slug=slug):
+            continue
+        details = check_details(
+            {
+                "title": title,
+                "date": today + timedelta(days=days),
+                "place": place,
+                "organiser": "peernet demo",
+                "region": unit,
+                "starts": starts,
+                "ends": ends,
+                "capacity": str(seats),
+                "description": "Praktijkcasussen, een workshop gesprekstechnieken en een"
+                " afsluitende brainstorm over wat je nodig hebt.",
+                "published": True,
+            },
+            region_required=True,
+            tz=settings.timezone,
+        )
+        await create_event(
+            slug=slug,
+            title=details.title,
+            on=details.on,
+            place=details.place,
+            region=unit,
+            details=details,
+            actor="demo",
+        )
+    return await announce(settings, "demo-terugkomdag-rotterdam", actor="demo")
 
 
 def _moment(on: date, days_after: int) -> datetime:

@@ -17,6 +17,7 @@ from peernet import db
 from peernet.attendees.consents import queue_consent_renewals
 from peernet.attendees.retention import run_retention
 from peernet.attendees.subscription import resume_ended_pauses
+from peernet.events.registrations import queue_reminders, release_seats_of_leavers
 from peernet.feedback.nudges import queue_due_nudges
 from peernet.outbox.digest import queue_dead_letter_digest
 from peernet.outbox.dispatch import drain
@@ -30,6 +31,8 @@ NUDGES_EVERY_SECONDS = 60
 PAUSES_EVERY_SECONDS = 600
 # Asking to agree to a new consent text: soon after it is published, and after a pause ends.
 CONSENT_RENEWALS_EVERY_SECONDS = 600
+# Session reminders two days before: hourly, so a session published late still gets one.
+SESSION_REMINDERS_EVERY_SECONDS = 3600
 DIGEST_AT = {"hour": 8, "minute": 0}  # local time, every day
 RETENTION_AT = {"hour": 3, "minute": 30}  # local time, every day: a quiet hour
 # Every job: never two runs of it at once, missed runs collapse into one, however late.
@@ -77,6 +80,14 @@ def build_scheduler(settings: Settings, transport: Transport) -> AsyncIOSchedule
         if asked:
             logger.info("consent: %d attendees asked to agree to the new text", asked)
 
+    async def session_reminders() -> None:
+        released = await release_seats_of_leavers(settings)
+        if released:
+            logger.info("sessions: %d seats of people who left released", released)
+        reminded = await queue_reminders(settings)
+        if reminded:
+            logger.info("sessions: %d reminders queued", reminded)
+
     async def digest() -> None:
         listed = await queue_dead_letter_digest(settings)
         if listed:
@@ -116,6 +127,12 @@ def build_scheduler(settings: Settings, transport: Transport) -> AsyncIOSchedule
         "interval",
         seconds=CONSENT_RENEWALS_EVERY_SECONDS,
         id="consent_renewals",
+    )
+    scheduler.add_job(
+        session_reminders,
+        "interval",
+        seconds=SESSION_REMINDERS_EVERY_SECONDS,
+        id="session_reminders",
     )
     return scheduler
 

@@ -30,6 +30,14 @@ from peernet.outbox.service import enqueue
 from peernet.settings import LOCALES, Settings
 
 CONSENT_PURPOSE = "matching_and_email"
+# Optional consents, each with its own versioned text (optional_consent_texts.json) and its
+# own records (a Consent row of that purpose). They are not part of the main text: adding
+# or changing one never asks anybody to agree to the main text again, and the round planner
+# does not look at them. Leaving withdraws them with everything else.
+ANNOUNCEMENTS = "announcements"  # "email me about sessions in or next to my police unit"
+STATISTICS = "statistics"  # "count my profile in the anonymous regional overviews"
+COHOST = "cohost"  # "a coordinator may ask me to co-host a session"
+OPTIONAL_PURPOSES = (ANNOUNCEMENTS, STATISTICS, COHOST)
 RENEWAL_KIND = "consent_renewal"
 # The round planner's and the round page's reason for leaving someone out.
 RENEWAL_REASON = "consent_renewal"
@@ -70,6 +78,41 @@ def _load_texts() -> dict[str, ConsentText]:
 
 # Oldest first; the last is the text in force. Never edit a published version: add one.
 CONSENT_TEXTS: dict[str, ConsentText] = _load_texts()
+
+
+def _load_optional_texts() -> dict[str, dict[str, ConsentText]]:
+    raw = json.loads(
+        files("peernet.attendees")
+        .joinpath("optional_consent_texts.json")
+        .read_text(encoding="utf-8")
+    )
+    texts: dict[str, dict[str, ConsentText]] = {}
+    for purpose in OPTIONAL_PURPOSES:
+        versions = raw.get(purpose) or {}
+        if not versions:
+            raise ValueError(f"optional_consent_texts.json: no text for {purpose}")
+        texts[purpose] = {}
+        for version, entry in versions.items():
+            missing = [locale for locale in LOCALES if not entry.get(locale)]
+            if missing:
+                raise ValueError(
+                    f"optional_consent_texts.json: {purpose} {version} lacks {', '.join(missing)}"
+                )
+            texts[purpose][version] = ConsentText(
+                version=version,
+                published=date.fromisoformat(entry["published"]),
+                texts={locale: entry[locale] for locale in LOCALES},
+            )
+    return texts
+
+
+OPTIONAL_TEXTS: dict[str, dict[str, ConsentText]] = _load_optional_texts()
+
+
+def optional_consent(purpose: str) -> ConsentText:
+    """The text in force of an optional consent (the last version)."""
+    versions = OPTIONAL_TEXTS[purpose]
+    return versions[next(reversed(versions))]
 
 
 def current_consent() -> ConsentText:
@@ -173,7 +216,7 @@ async def needing_renewal(attendee_ids: Collection[int] | None = None) -> set[in
 
     Someone with no consent record at all is not asked (they never consented through a
     form), nor is someone whose every consent is withdrawn (they left)."""
-    query = Consent.filter(withdrawn_at__isnull=True)
+    query = Consent.filter(withdrawn_at__isnull=True, purpose=CONSENT_PURPOSE)
     if attendee_ids is not None:
         query = query.filter(attendee_id__in=list(attendee_ids))
     current = current_version()
@@ -275,7 +318,10 @@ async def renewal_offer(settings: Settings, token: str) -> RenewalOffer:
         raise LinkInvalid("the consent link names no consent text")
     await _renewable(attendee_id)
     agreed = await Consent.filter(
-        attendee_id=attendee_id, text_version=version, withdrawn_at__isnull=True
+        attendee_id=attendee_id,
+        purpose=CONSENT_PURPOSE,
+        text_version=version,
+        withdrawn_at__isnull=True,
     ).exists()
     return RenewalOffer(attendee_id=attendee_id, consent=CONSENT_TEXTS[version], agreed=agreed)
 
@@ -290,7 +336,10 @@ async def renew_consent(settings: Settings, token: str, *, locale: str) -> Conse
         # waits here and then finds the first one's record.
         await Attendee.filter(id=offer.attendee_id).update(updated_at=now)
         existing = await Consent.filter(
-            attendee_id=offer.attendee_id, text_version=version, withdrawn_at__isnull=True
+            attendee_id=offer.attendee_id,
+            purpose=CONSENT_PURPOSE,
+            text_version=version,
+            withdrawn_at__isnull=True,
         ).first()
         if existing is not None:
             return existing
@@ -310,3 +359,89 @@ async def renew_consent(settings: Settings, token: str, *, locale: str) -> Conse
             details={"version": version},
         )
     return consent
+
+
+async def optional_consents_of(attendee_id: int) -> set[str]:
+    """The optional consents ``attendee_id`` holds now (not withdrawn)."""
+    held = await Consent.filter(
+        attendee_id=attendee_id, purpose__in=list(OPTIONAL_PURPOSES), withdrawn_at__isnull=True
+    ).values_list("purpose", flat=True)
+    return {str(p) for p in held}
+
+
+async def holding(purpose: str, attendee_ids: Collection[int] | None = None) -> set[int]:
+    """Who holds the optional consent ``purpose`` now."""
+    query = Consent.filter(purpose=purpose, withdrawn_at__isnull=True)
+    if attendee_ids is not None:
+        query = query.filter(attendee_id__in=list(attendee_ids))
+    held = await query.values_list("attendee_id", flat=True)
+    return {int(str(a)) for a in held}
+
+
+async def give_optional_consent(
+    attendee: Attendee,
+    purpose: str,
+    *,
+    locale: str,
+    channel: str,
+    signup: Signup | None = None,
+    given_at: datetime | None = None,
+) -> bool:
+    """Record an optional consent (to the text in force); ``True`` if it is new. Call it in
+    a transaction that locked the attendee's row (a confirmation, the personal page's save),
+    so two clicks at once record it once."""
+    if purpose not in OPTIONAL_PURPOSES:
+        raise ValueError(f"not an optional consent: {purpose!r}")
+    if await Consent.filter(
+        attendee_id=attendee.id, purpose=purpose, withdrawn_at__isnull=True
+    ).exists():
+        return False
+    now = clock.now()
+    await record_consent(
+        attendee,
+        version=optional_consent(purpose).version,
+        locale=locale if locale in LOCALES else attendee.locale,
+        channel=channel,
+        given_at=given_at or now,
+        confirmed_at=now,
+        signup=signup,
+        purpose=purpose,
+    )
+    await record(
+        "consent.give",
+        actor="attendee",
+        subject=f"attendee:{attendee.id}",
+        details={"purpose": purpose},
+    )
+    return True
+
+
+async def withdraw_optional_consent(attendee_id: int, purpose: str, *, actor: str) -> bool:
+    """Withdraw one optional consent and nothing else; ``True`` if it changed something.
+    Repeated or raced, it changes and logs once (a conditional update)."""
+    if purpose not in OPTIONAL_PURPOSES:
+        raise ValueError(f"not an optional consent: {purpose!r}")
+    withdrawn = await Consent.filter(
+        attendee_id=attendee_id, purpose=purpose, withdrawn_at__isnull=True
+    ).update(withdrawn_at=clock.now())
+    if withdrawn:
+        await record(
+            "consent.withdraw",
+            actor=actor,
+            subject=f"attendee:{attendee_id}",
+            details={"purpose": purpose, "records": withdrawn},
+        )
+    return bool(withdrawn)
+
+
+async def set_optional_consents(
+    attendee_id: int, wanted: Collection[str], *, locale: str, channel: str
+) -> None:
+    """The personal page's checkboxes: give what is ticked, withdraw what is not."""
+    async with in_transaction():
+        attendee = await Attendee.select_for_update().get(id=attendee_id)
+        for purpose in OPTIONAL_PURPOSES:
+            if purpose in wanted:
+                await give_optional_consent(attendee, purpose, locale=locale, channel=channel)
+            else:
+                await withdraw_optional_consent(attendee_id, purpose, actor="attendee")

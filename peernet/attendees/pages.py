@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from peernet.attendees import service
+from peernet.attendees.consents import OPTIONAL_PURPOSES
 from peernet.attendees.outlook import form_notice, limits_notice, matching_outlook
 from peernet.attendees.schemas import parse_signup
 from peernet.attendees.sent import SentNote
@@ -29,6 +30,8 @@ def _form_input(form: FormData, locale: str) -> dict[str, Any]:
             data[field] = value
     for field in _LIST_FIELDS:
         data[field] = [v for v in form.getlist(field) if isinstance(v, str)]
+    # The optional consents' checkboxes (issue 10): consent_announcements=yes, ...
+    data["optional_consents"] = [p for p in OPTIONAL_PURPOSES if form.get(f"consent_{p}") == "yes"]
     return data
 
 

@@ -11,12 +11,13 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from peernet.attendees import personal, rights
+from peernet.attendees import consents, personal, rights
 from peernet.attendees.models import Attendee, AttendeeStatus
 from peernet.attendees.schemas import parse_email, parse_profile
 from peernet.attendees.subscription import PAUSE_MONTHS, UNTIL_RESUMED
 from peernet.coordinators.throttle import TooManyAttempts, client_address
 from peernet.errors import FieldErrors
+from peernet.events.registrations import my_sessions
 from peernet.rounds.unmatched import period_label
 from peernet.web import csrf, ratelimit
 from peernet.web.rendering import render, request_locale, settings_of
@@ -185,12 +186,14 @@ async def _profile_page(
             "done": done if done in _DONE else "",
             "timezone": settings_of(request).timezone,
             "month_label": lambda period: period_label(period, request_locale(request)),
+            "optional_held": await consents.optional_consents_of(attendee.id),
+            "sessions": await my_sessions(settings_of(request), attendee, request_locale(request)),
         },
         status_code,
     )
 
 
-_DONE = ("profile", "paused", "resumed", "blocked", "unblocked")
+_DONE = ("profile", "paused", "resumed", "blocked", "unblocked", "consents")
 
 
 def _back(done: str, anchor: str) -> Response:
@@ -218,6 +221,16 @@ async def _save_profile(request: Request, attendee: Attendee) -> Response:
         )
     await personal.update_profile(attendee, profile)
     return _back("profile", "profile")
+
+
+async def _save_consents(request: Request, attendee: Attendee) -> Response:
+    """The optional consents (issue 10): ticked ones given, the others withdrawn."""
+    form = await _checked_form(request)
+    wanted = {p for p in consents.OPTIONAL_PURPOSES if form.get(f"consent_{p}") == "yes"}
+    await consents.set_optional_consents(
+        attendee.id, wanted, locale=request_locale(request), channel="personal_page"
+    )
+    return _back("consents", "consents")
 
 
 async def _pause(request: Request, attendee: Attendee) -> Response:
@@ -305,6 +318,7 @@ async def _erase(request: Request, attendee: Attendee) -> Response:
 
 profile = signed_in(_show)
 save_profile = signed_in(_save_profile)
+save_consents = signed_in(_save_consents)
 pause = signed_in(_pause)
 resume = signed_in(_resume)
 block = signed_in(_block)

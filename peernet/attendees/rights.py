@@ -267,6 +267,21 @@ async def export_attendee(attendee_id: int) -> dict[str, Any]:
         }
         for link in await MagicLink.filter(attendee_id=me.id).order_by("created_at", "id")
     ]
+    # Issue 10: their seats and waiting places at sessions.
+    from peernet.events.models import Registration
+
+    sessions = [
+        {
+            "event": r.event.slug,
+            "title": r.event.title,
+            "status": r.status.value,
+            "queued_at": _when(r.queued_at),
+            "updated_at": _when(r.updated_at),
+        }
+        for r in await Registration.filter(attendee_id=me.id)
+        .prefetch_related("event")
+        .order_by("queued_at", "id")
+    ]
     return {
         "exported_at": _when(clock.now()),
         "profile": profile,
@@ -278,6 +293,7 @@ async def export_attendee(attendee_id: int) -> dict[str, Any]:
         "emails_sent_to_you": emails,
         "your_blocks": blocks,
         "personal_page_links": links,
+        "session_registrations": sessions,
     }
 
 

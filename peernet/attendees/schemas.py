@@ -131,13 +131,18 @@ class SignupIn(BaseModel):
     # JSON true only: not "yes", "on" or 1 (the HTML form's checkbox is read as a bool).
     consent: Annotated[bool, Field(strict=True), AfterValidator(_given)]
     locale: Literal["nl", "en"] = "nl"
+    # Optional consents ticked on the form (peernet.attendees.consents.OPTIONAL_PURPOSES),
+    # recorded when the sign-up is confirmed.
+    optional_consents: Annotated[
+        list[Literal["announcements", "statistics", "cohost"]], Field(max_length=3)
+    ] = []
 
     # Field by field, not after the whole model: every error in one answer.
     _gaps_not_in_expertise = field_validator("gaps")(_not_in_expertise)
 
     def details(self) -> dict[str, Any]:
         """What is stored on the attendee once the sign-up is confirmed."""
-        return self.model_dump(exclude={"consent"})
+        return self.model_dump(exclude={"consent", "optional_consents"})
 
 
 class ProfileIn(BaseModel):

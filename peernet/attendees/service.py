@@ -14,7 +14,7 @@ from tortoise.transactions import in_transaction
 
 from notifications import Address
 from peernet import clock, db
-from peernet.attendees.consents import current_version, record_consent
+from peernet.attendees.consents import current_version, give_optional_consent, record_consent
 from peernet.attendees.models import Attendance, Attendee, AttendeeStatus, Signup
 from peernet.attendees.schemas import SignupIn
 from peernet.errors import PeernetError
@@ -138,10 +138,12 @@ async def _store_signup(
                 created_at=now,
                 updated_at=now,
             )
+        # The optional consents ride along with the details until the confirmation.
+        optional = {"optional_consents": data.optional_consents} if data.optional_consents else {}
         signup = await Signup.create(
             attendee=attendee,
             event_id=event_id,
-            details=details,
+            details={**details, **optional},
             channel=channel,
             consent_version=current_version(),
             locale=data.locale,
@@ -212,7 +214,9 @@ async def confirm_signup(token: str) -> Attendee:
         if attendee.status is AttendeeStatus.ERASED:
             # Erased while this link was on its way: nothing of them may come back from it.
             raise TokenInvalid("the confirmation link is unknown")
-        for field, value in signup.details.items():
+        details = dict(signup.details)
+        optional = details.pop("optional_consents", [])
+        for field, value in details.items():
             setattr(attendee, field, value)
         attendee.email_normalized = normalize_email(attendee.email)
         attendee.status = AttendeeStatus.ACTIVE
@@ -238,4 +242,13 @@ async def confirm_signup(token: str) -> Attendee:
             given_at=signup.created_at,
             confirmed_at=now,
         )
+        for purpose in optional:
+            await give_optional_consent(
+                attendee,
+                purpose,
+                locale=signup.locale,
+                channel=f"{signup.channel}:{signup.event_id}",
+                signup=signup,
+                given_at=signup.created_at,
+            )
     return attendee

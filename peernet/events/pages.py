@@ -5,25 +5,44 @@ Every change is a form POST answered with a redirect, so a reload repeats nothin
 from __future__ import annotations
 
 import io
+from datetime import datetime, tzinfo
 from typing import Any
 
 import segno
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from peernet.attendees.exporting import to_csv
+from peernet.audit.service import record
 from peernet.coordinators.auth import coordinator_page, current_coordinator
 from peernet.errors import FieldErrors
-from peernet.events import service
+from peernet.events import registrations, service
 from peernet.events.models import Event
+from peernet.themes.suggestions import suggestions_for
 from peernet.web import csrf
 from peernet.web.rendering import render, render_coordinator, settings_of
 
-FIELDS = ("title", "date", "place", "region", "organiser", "signup_until")
+FIELDS = (
+    "title",
+    "date",
+    "starts",
+    "ends",
+    "place",
+    "region",
+    "organiser",
+    "signup_until",
+    "description",
+    "capacity",
+    "published",
+)
 # The slug, and so the QR code's content, never changes; the base URL only with a redeploy.
 _QR_CACHE = "private, max-age=86400"
 
 
-def _values(event: Event) -> dict[str, str]:
+def _values(event: Event, tz: tzinfo) -> dict[str, str]:
+    def hhmm(moment: datetime | None) -> str:
+        return moment.astimezone(tz).strftime("%H:%M") if moment else ""
+
     return {
         "title": event.title,
         "date": event.date.isoformat(),
@@ -31,6 +50,11 @@ def _values(event: Event) -> dict[str, str]:
         "region": event.region or "",
         "organiser": event.organiser,
         "signup_until": event.signup_until.isoformat() if event.signup_until else "",
+        "starts": hhmm(event.starts_at),
+        "ends": hhmm(event.ends_at),
+        "description": event.description,
+        "capacity": str(event.capacity) if event.capacity is not None else "",
+        "published": "on" if event.published else "",
     }
 
 
@@ -74,7 +98,9 @@ async def create(request: Request) -> Response:
     csrf.check_token(request, form.get(csrf.FIELD), settings_of(request))
     values = _form_values(form)
     try:
-        details = service.check_details(values, region_required=True)
+        details = service.check_details(
+            values, region_required=True, tz=settings_of(request).timezone
+        )
         event = await service.create_event(
             title=details.title,
             on=details.on,
@@ -84,6 +110,7 @@ async def create(request: Request) -> Response:
             signup_until=details.signup_until,
             region_required=True,
             coordinator=current_coordinator(request),
+            details=details,
         )
     except FieldErrors as exc:
         return _new_page(request, values, exc.errors, status_code=422)
@@ -107,17 +134,54 @@ async def _event_page(
         {
             "event": event,
             "row": await service.event_row(settings, event),
-            "values": values if values is not None else _values(event),
-            "stored": _values(event),
+            "values": values if values is not None else _values(event, settings.timezone),
+            "stored": _values(event, settings.timezone),
             "errors": errors or {},
             "version": service.version_of(event),
             "stale": stale,
             "signup_url": service.signup_url(settings, event),
             "signup_ended": event.signup_until is not None and today > event.signup_until,
             "done": request.query_params.get("done", ""),
+            "registrations": await registrations.registration_list(event),
+            "suggestions": await suggestions_for(event.region) if event.region else None,
+            "announceable": event.region is not None
+            and registrations.registration_open(settings, event),
         },
         section="events",
         status_code=status_code,
+    )
+
+
+REGISTRATION_COLUMNS = (
+    "status",
+    "position",
+    "name",
+    "email",
+    "organisation",
+    "role",
+    "unit",
+    "queued_at",
+)
+
+
+@coordinator_page
+async def registrations_csv(request: Request) -> Response:
+    """The organiser's list: seats, then the waiting list in order, then cancellations."""
+    event = await service.get_event(request.path_params["slug"])
+    rows = await registrations.registration_list(event)
+    await record(
+        "registrations.export",
+        coordinator=current_coordinator(request),
+        subject=f"event:{event.id}",
+        details={"rows": len(rows)},
+    )
+    return Response(
+        "\ufeff" + to_csv(REGISTRATION_COLUMNS, (vars(r) for r in rows)),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="registrations-{event.slug}.csv"',
+            "Cache-Control": "no-store",
+        },
     )
 
 
@@ -139,6 +203,11 @@ async def save(request: Request) -> Response:
             values,
             version=version if isinstance(version, str) else "",
             coordinator=current_coordinator(request),
+            tz=settings_of(request).timezone,
+        )
+        # More seats than before: the waiting list moves up now (each told by email).
+        await registrations.fill_from_waiting_list(
+            settings_of(request), await service.get_event(slug)
         )
     except service.StaleEdit as exc:
         # Keep what they typed, next to what is stored now; saving again overwrites it.

@@ -7,10 +7,11 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
 from tortoise.functions import Count
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
@@ -28,6 +29,9 @@ SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 TEXT_MAX = 200
+DESCRIPTION_MAX = 2000
+CAPACITY_MAX = 10_000
+_TIME = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 
 
 class EventClosed(PeernetError):
@@ -59,6 +63,11 @@ class EventDetails:
     organiser: str
     region: str | None
     signup_until: date | None
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    description: str = ""
+    capacity: int | None = None
+    published: bool = False
 
     def as_fields(self) -> dict[str, Any]:
         return {
@@ -68,6 +77,11 @@ class EventDetails:
             "organiser": self.organiser,
             "region": self.region,
             "signup_until": self.signup_until,
+            "starts_at": self.starts_at,
+            "ends_at": self.ends_at,
+            "description": self.description,
+            "capacity": self.capacity,
+            "published": self.published,
         }
 
 
@@ -106,10 +120,45 @@ def _date(errors: dict[str, str], field: str, value: object, *, required: bool) 
         return None
 
 
-def check_details(raw: Mapping[str, object], *, region_required: bool) -> EventDetails:
+def _time(errors: dict[str, str], field: str, value: object) -> time | None:
+    text = value.strip() if isinstance(value, str) else ""
+    if not text:
+        return None
+    if not _TIME.match(text):
+        errors[field] = "invalid_time"
+        return None
+    return time.fromisoformat(text)
+
+
+def _capacity(errors: dict[str, str], value: object) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    else:
+        text = value.strip() if isinstance(value, str) else ""
+        if not text:
+            return None
+        if not text.isdigit():
+            errors["capacity"] = "invalid_number"
+            return None
+        number = int(text)
+    if not 1 <= number <= CAPACITY_MAX:
+        errors["capacity"] = "out_of_range"
+        return None
+    return number
+
+
+def _published(value: object) -> bool:
+    return value is True or value in ("on", "1", "true", "yes")
+
+
+def check_details(
+    raw: Mapping[str, object], *, region_required: bool, tz: tzinfo | None = None
+) -> EventDetails:
     """Check a form's (or the command line's) values; every bad field is named at once.
 
-    Dates may be :class:`date` objects or ISO strings (what an ``<input type=date>`` sends).
+    Dates may be :class:`date` objects or ISO strings (what an ``<input type=date>`` sends);
+    ``starts`` and ``ends`` are local times of that day (``HH:MM``, in ``tz``, which the
+    caller must give with them: the service's time zone, ``settings.timezone``).
     """
     errors: dict[str, str] = {}
 
@@ -132,10 +181,37 @@ def check_details(raw: Mapping[str, object], *, region_required: bool) -> EventD
     # closing sign-up before the event itself would only make the room's QR code useless.
     if on is not None and until is not None and until < on:
         errors["signup_until"] = "signup_before_event"
+    starts = _time(errors, "starts", raw.get("starts"))
+    ends = _time(errors, "ends", raw.get("ends"))
+    if ends is not None and starts is None and "starts" not in errors:
+        errors["starts"] = "required"
+    if starts is not None and ends is not None and ends <= starts:
+        errors["ends"] = "ends_before_start"
+    description = raw.get("description")
+    description = description.strip().replace("\r\n", "\n") if isinstance(description, str) else ""
+    if len(description) > DESCRIPTION_MAX:
+        errors["description"] = "too_long"
+    elif re.search(r"[\x00-\x09\x0b-\x1f\x7f]", description):
+        errors["description"] = "invalid_characters"
+    capacity = _capacity(errors, raw.get("capacity"))
     if errors:
         raise FieldErrors(errors)
     assert on is not None
-    return EventDetails(title, on, place, organiser, region, until)
+    if (starts or ends) is not None and tz is None:
+        raise ValueError("check_details: times need the service's time zone (tz=)")
+    return EventDetails(
+        title,
+        on,
+        place,
+        organiser,
+        region,
+        until,
+        starts_at=datetime.combine(on, starts, tz) if starts is not None else None,
+        ends_at=datetime.combine(on, ends, tz) if ends is not None else None,
+        description=description,
+        capacity=capacity,
+        published=_published(raw.get("published")),
+    )
 
 
 def slug_base(title: str, on: date) -> str:
@@ -168,6 +244,10 @@ def _audit_details(event: Event) -> dict[str, Any]:
         "organiser": event.organiser,
         "region": event.region,
         "signup_until": event.signup_until.isoformat() if event.signup_until else None,
+        "starts_at": event.starts_at.isoformat() if event.starts_at else None,
+        "ends_at": event.ends_at.isoformat() if event.ends_at else None,
+        "capacity": event.capacity,
+        "published": event.published,
     }
 
 
@@ -184,15 +264,18 @@ async def create_event(
     region_required: bool = False,
     coordinator: Coordinator | None = None,
     actor: str | None = None,
+    details: EventDetails | None = None,
 ) -> Event:
-    """Create an event; without ``slug`` one is made from the title and date (``-2``, ``-3``
+    """Create an event (``details``, when given, are checked already and win over the
+    single fields: the agenda's times, description, seats and publication); without
+    ``slug`` one is made from the title and date (``-2``, ``-3``
     … when taken). The slug never changes afterwards: printed QR codes point at it."""
     errors: dict[str, str] = {}
     # "new" is the address of the new-event form, not an event.
     if slug is not None and (not SLUG.match(slug) or slug == "new"):
         errors["slug"] = "invalid_slug"
     try:
-        details = check_details(
+        checked = check_details(
             {
                 "title": title,
                 "date": on,
@@ -207,6 +290,7 @@ async def create_event(
         errors.update(exc.errors)
     if errors:
         raise FieldErrors(errors)
+    details = details or checked
     base = slug_base(details.title, details.on) if slug is None else slug
     for _attempt in range(5):
         candidate = slug or await _free_slug(base)
@@ -272,13 +356,14 @@ async def update_event(
     version: str,
     coordinator: Coordinator | None = None,
     actor: str | None = None,
+    tz: tzinfo | None = None,
 ) -> Event:
     """Save an edit made on the form opened at ``version``; :class:`StaleEdit` when the
     event was saved by someone else in between (a conditional update, so two browsers
     saving at once cannot both win)."""
     event = await get_event(slug)
     # An event that has a police unit keeps one; an old event without may stay without.
-    details = check_details(raw, region_required=event.region is not None)
+    details = check_details(raw, region_required=event.region is not None, tz=tz)
     seen = _parse_version(version)
     if version and seen is None:
         raise FieldErrors({"version": "invalid"})
@@ -294,7 +379,9 @@ async def update_event(
     async with in_transaction():
         query = Event.filter(id=event.id)
         query = query.filter(updated_at=seen) if seen is not None else query.filter(updated_at=None)
-        if await query.update(updated_at=now, **details.as_fields()) != 1:
+        # SEQUENCE grows with every saved edit: calendar apps replace their copy.
+        fields = {**details.as_fields(), "sequence": F("sequence") + 1}
+        if await query.update(updated_at=now, **fields) != 1:
             raise StaleEdit(event)
         await record(
             "event.edit",
@@ -304,7 +391,7 @@ async def update_event(
             details={
                 "slug": event.slug,
                 "changed": {
-                    key: value.isoformat() if isinstance(value, date) else value
+                    key: value.isoformat() if isinstance(value, date | datetime) else value
                     for key, value in changed.items()
                 },
             },

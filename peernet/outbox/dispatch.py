@@ -27,7 +27,7 @@ from peernet import clock
 from peernet.links import attendee_of_unsubscribe_url
 from peernet.logs import redact
 from peernet.outbox.models import OutboxMessage, OutboxStatus
-from peernet.outbox.service import sender_address
+from peernet.outbox.service import attachments_of, sender_address
 from peernet.settings import Settings
 
 logger = logging.getLogger("peernet.outbox")
@@ -97,6 +97,7 @@ def _as_email(row: OutboxMessage, settings: Settings) -> EmailMessage:
         message_id=row.message_id,
         date=row.created_at,
         list_unsubscribe_url=row.headers.get("List-Unsubscribe"),
+        attachments=attachments_of(row),
     )
 
 

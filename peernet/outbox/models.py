@@ -28,6 +28,8 @@ class OutboxMessage(Model):
     text = fields.TextField()
     html = fields.TextField()
     headers: fields.Field[Any] = fields.JSONField(default=dict)
+    # Files sent with it (an .ics invitation): [{filename, content_type, params, data (base64)}].
+    attachments: fields.Field[Any] = fields.JSONField(null=True)
     message_id = fields.CharField(max_length=255, unique=True)
     status = fields.CharEnumField(OutboxStatus, max_length=16, default=OutboxStatus.PENDING)
     attempts = fields.IntField(default=0)

@@ -32,6 +32,7 @@ from peernet.audit import pages as audit_pages
 from peernet.coordinators import pages as coordinator_pages
 from peernet.dashboard import pages as dashboard_pages
 from peernet.errors import FieldErrors, PeernetError
+from peernet.events import agenda_pages, announcement_pages, registration_pages
 from peernet.events import pages as event_pages
 from peernet.events.service import EventClosed
 from peernet.feedback import pages as feedback_pages
@@ -40,6 +41,7 @@ from peernet.rounds import endpoints as rounds_api
 from peernet.rounds import pages as round_pages
 from peernet.settings import Settings, load_settings
 from peernet.taxonomy import endpoints as taxonomy_api
+from peernet.themes import pages as themes_pages
 from peernet.web import convertors, openapi, ratelimit, route_templates
 from peernet.web.headers import SecurityHeaders
 from peernet.web.limits import BodyLimit
@@ -69,6 +71,8 @@ _EMAILED_LINKS = tuple(
         "consent",
         "invite",
         "me/link",
+        "register",
+        "announcements/off",
     )
 )
 
@@ -207,6 +211,33 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         # The retention check's "yes, I am staying" (GET shows the button, POST answers).
         Route("/stay/{token:token}", subscription_pages.stay_form, methods=["GET"], name="stay"),
         Route("/stay/{token:token}", subscription_pages.stay_submit, methods=["POST"]),
+        # The public agenda and its iCalendar feeds.
+        Route("/agenda", agenda_pages.agenda_page, methods=["GET"], name="agenda"),
+        Route("/agenda.ics", agenda_pages.agenda_ics, methods=["GET"], name="agenda_ics"),
+        Route("/agenda/{unit:str}.ics", agenda_pages.unit_ics, methods=["GET"], name="unit_ics"),
+        # Registering for a session from an email (GET shows the button, POST registers).
+        Route(
+            "/register/{token:token}",
+            registration_pages.register_form,
+            methods=["GET"],
+            name="register",
+        ),
+        Route("/register/{token:token}", registration_pages.register_submit, methods=["POST"]),
+        # The themes of a region: anonymous, small counts suppressed.
+        Route("/themes", themes_pages.overview_page, methods=["GET"], name="themes"),
+        Route("/themes.csv", themes_pages.overview_csv, methods=["GET"]),
+        Route("/themes.json", themes_pages.overview_json, methods=["GET"]),
+        Route("/themes/{unit:str}.csv", themes_pages.unit_csv, methods=["GET"]),
+        Route("/themes/{unit:str}.json", themes_pages.unit_json, methods=["GET"]),
+        Route("/themes/{unit:str}", themes_pages.unit_page, methods=["GET"]),
+        # The announcement's one-click stop (the signed link is the credential).
+        Route(
+            "/announcements/off/{token:token}",
+            announcement_pages.stop_form,
+            methods=["GET"],
+            name="announcements_off",
+        ),
+        Route("/announcements/off/{token:token}", announcement_pages.stop_submit, methods=["POST"]),
         # The privacy statement, and agreeing to a new consent text (signed link).
         Route("/privacy", consent_pages.privacy, methods=["GET"], name="privacy"),
         Route(
@@ -254,7 +285,17 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         Route("/coordinator/events/{slug:slug}", event_pages.save, methods=["POST"]),
         Route("/coordinator/events/{slug:slug}/close", event_pages.close, methods=["POST"]),
         Route("/coordinator/events/{slug:slug}/reopen", event_pages.reopen, methods=["POST"]),
+        Route(
+            "/coordinator/events/{slug:slug}/announce",
+            announcement_pages.announce,
+            methods=["POST"],
+        ),
         Route("/coordinator/events/{slug:slug}/print", event_pages.print_page, methods=["GET"]),
+        Route(
+            "/coordinator/events/{slug:slug}/registrations.csv",
+            event_pages.registrations_csv,
+            methods=["GET"],
+        ),
         Route("/coordinator/events/{slug:slug}/qr.svg", event_pages.qr_svg, methods=["GET"]),
         Route("/coordinator/events/{slug:slug}/qr.png", event_pages.qr_png, methods=["GET"]),
         # Coordinators' attendees: directory, a person's page, CSV import and exports.
@@ -307,6 +348,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         Route("/me/link/{token:random_token}", personal_pages.link_submit, methods=["POST"]),
         Route("/me/profile", personal_pages.profile, methods=["GET"], name="me_profile"),
         Route("/me/profile", personal_pages.save_profile, methods=["POST"]),
+        Route("/me/consents", personal_pages.save_consents, methods=["POST"]),
         Route("/me/pause", personal_pages.pause, methods=["POST"]),
         Route("/me/resume", personal_pages.resume, methods=["POST"]),
         Route("/me/block", personal_pages.block, methods=["POST"]),
@@ -322,6 +364,8 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             routes=[
                 Route("/openapi.json", openapi.document, name="openapi"),
                 Route("/taxonomy", taxonomy_api.taxonomy, name="taxonomy"),
+                Route("/events", agenda_pages.events_api, methods=["GET"], name="events"),
+                Route("/themes", themes_pages.themes_api, methods=["GET"], name="themes_api"),
                 Route(
                     "/events/{slug:slug}/signups",
                     signup_api.create_signup,

@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse
 
 from peernet.attendees.export_endpoints import AttendeeListOut, GroupsOut
 from peernet.attendees.schemas import SignupIn
+from peernet.events.schemas import AgendaOut
 from peernet.rounds.schemas import (
     PairIn,
     PersonIn,
@@ -20,6 +21,7 @@ from peernet.rounds.schemas import (
     RoundListOut,
     RoundOut,
 )
+from peernet.themes.schemas import ThemesOut
 
 
 class SignupAccepted(BaseModel):
@@ -82,6 +84,8 @@ _MODELS: list[type[BaseModel]] = [
     PairIn,
     PresetIn,
     PublishOut,
+    AgendaOut,
+    ThemesOut,
 ]
 
 
@@ -242,6 +246,44 @@ def build_document() -> dict[str, Any]:
                         "410": _json(ErrorBody, "Sign-up for this event is closed"),
                         "415": _json(ErrorBody, "The body is not application/json"),
                         "422": _json(ValidationErrorBody, "Invalid fields, each named"),
+                    },
+                }
+            },
+            "/api/v1/events": {
+                "get": {
+                    "summary": "The public agenda: published sessions from today on",
+                    "parameters": [
+                        {
+                            "name": "unit",
+                            "in": "query",
+                            "required": False,
+                            "description": "A police unit's key (see /api/v1/taxonomy)",
+                            "schema": {"type": "string"},
+                        },
+                        _LANG,
+                    ],
+                    "responses": {
+                        "200": _json(AgendaOut, "Upcoming sessions, soonest first"),
+                        "422": _json(ValidationErrorBody, "Unknown police unit"),
+                    },
+                }
+            },
+            "/api/v1/themes": {
+                "get": {
+                    "summary": "Themes per police unit: want to learn, know well, roles, per"
+                    " half-year; counts below 5 never given (value null, suppressed says why)",
+                    "parameters": [
+                        {
+                            "name": "unit",
+                            "in": "query",
+                            "required": False,
+                            "description": "Only this police unit",
+                            "schema": {"type": "string"},
+                        }
+                    ],
+                    "responses": {
+                        "200": _json(ThemesOut, "The figures, small counts suppressed"),
+                        "422": _json(ValidationErrorBody, "Unknown police unit"),
                     },
                 }
             },

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
 
-from peernet.attendees.consents import current_consent
+from peernet.attendees.consents import OPTIONAL_PURPOSES, current_consent, optional_consent
 from peernet.i18n import catalog, pick_locale, translate
 from peernet.settings import LOCALES, Settings
 from peernet.taxonomy.service import get_taxonomy
@@ -20,6 +20,8 @@ LANG_COOKIE = "peernet_lang"
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 # The consent text in force, with its version: what the sign-up form shows and records.
 templates.env.globals["current_consent"] = current_consent
+templates.env.globals["optional_consent"] = optional_consent
+templates.env.globals["optional_purposes"] = OPTIONAL_PURPOSES
 
 
 def settings_of(request: Request) -> Settings:

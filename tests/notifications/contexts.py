@@ -28,6 +28,21 @@ def context_for(kind: str) -> dict[str, Any]:
             "confirm_url": f"{BASE}/confirm/abc123",
             "expires_days": 7,
         }
+    if kind in ("session_moved_up", "session_reminder", "session_announcement"):
+        session: dict[str, Any] = {
+            "name": "Ümit Çelik",
+            "event_title": "Terugkomdag OMEI – Rotterdam",
+            "event_when": "10 december 2026, 13:00–17:00",
+            "event_place": "Stadhuis Rotterdam",
+            "event_description": "Workshops en een brainstorm.",
+            "registration_url": f"{BASE}/register/abc123",
+            "agenda_url": f"{BASE}/agenda",
+            "privacy_url": f"{BASE}/privacy",
+        }
+        if kind == "session_announcement":
+            session["unit_label"] = "Rotterdam"
+            session["announcements_off_url"] = f"{BASE}/announcements/off/abc123"
+        return session
     if kind == "stay_check":
         return {
             "name": "Ümit Çelik",

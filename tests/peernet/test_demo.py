@@ -3,9 +3,13 @@ from __future__ import annotations
 from collections import Counter
 
 from peernet import clock
+from peernet.attendees.consents import ANNOUNCEMENTS, COHOST, CONSENT_PURPOSE, STATISTICS
 from peernet.attendees.models import Attendance, Attendee, AttendeeStatus, Consent, Signup
-from peernet.demo import load_demo_data
+from peernet.demo import load_demo_data, load_demo_sessions
+from peernet.events.agenda import upcoming
 from peernet.events.models import Event
+from peernet.outbox.models import OutboxMessage
+from peernet.settings import Settings
 from peernet.taxonomy.service import get_taxonomy
 
 
@@ -16,7 +20,12 @@ async def test_demo_data_is_a_realistic_confirmed_population_and_loads_once(empt
     assert again == (0, total)
     assert await Attendee.all().count() == total
     assert await Attendance.all().count() == total
-    assert await Consent.all().count() == total
+    assert await Consent.filter(purpose=CONSENT_PURPOSE).count() == total
+    # Issue 10: some hold the optional consents (statistics, announcements, co-hosting).
+    purposes = await Consent.exclude(purpose=CONSENT_PURPOSE).values_list("purpose", flat=True)
+    optional: Counter[str] = Counter(str(p) for p in purposes)
+    assert optional[STATISTICS] > total / 2 and 0 < optional[ANNOUNCEMENTS] < total
+    assert 0 < optional[COHOST] < optional[ANNOUNCEMENTS]
     event = await Event.get(slug="demo")
     assert event.is_open
     assert event.region == "midden_nederland"
@@ -59,3 +68,15 @@ def test_every_demo_address_is_one_mail_can_deliver() -> None:
 
     for person in demo_population():
         Address(name=str(person["name"]), email=str(person["email"]))
+
+
+async def test_demo_sessions_fill_the_agenda_and_are_announced_once(
+    empty_db: None, settings: Settings
+) -> None:
+    await load_demo_data()
+    announced = await load_demo_sessions(settings)
+    assert announced > 0
+    assert await load_demo_sessions(settings) == 0
+    items = await upcoming(settings)
+    assert len({i.event.region for i in items}) >= 4
+    assert await OutboxMessage.filter(kind="session_announcement").count() == announced

@@ -146,5 +146,6 @@ def test_every_job_runs_alone_coalesces_and_is_never_dropped_as_misfired() -> No
         "monthly_round",
         "retention",
         "consent_renewals",
+        "session_reminders",
     }
     assert str(scheduler.timezone) == "Europe/Amsterdam"

@@ -56,6 +56,7 @@ PUBLIC = {
     ("GET", "/me/profile"),
     ("POST", "/me/profile"),
     ("POST", "/me/pause"),
+    ("POST", "/me/consents"),
     ("POST", "/me/resume"),
     ("POST", "/me/block"),
     ("POST", "/me/unblock"),
@@ -65,6 +66,22 @@ PUBLIC = {
     ("POST", "/me/signout"),
     ("GET", "/me/export.json"),
     ("POST", "/me/erase"),
+    # The public agenda, its feeds and API (issue 10).
+    ("GET", "/agenda"),
+    ("GET", "/agenda.ics"),
+    ("GET", "/agenda/{unit:str}.ics"),
+    ("GET", "/api/v1/events"),
+    ("GET", "/register/{token}"),
+    ("POST", "/register/{token}"),
+    ("GET", "/announcements/off/{token}"),
+    ("GET", "/themes"),
+    ("GET", "/themes.csv"),
+    ("GET", "/themes.json"),
+    ("GET", "/themes/{unit:str}"),
+    ("GET", "/themes/{unit:str}.csv"),
+    ("GET", "/themes/{unit:str}.json"),
+    ("GET", "/api/v1/themes"),
+    ("POST", "/announcements/off/{token}"),
 }
 PUBLIC_MOUNTS = {"/static"}
 _PARAM = re.compile(r"{([^}:]+)(?::([^}]+))?}")
