@@ -47,7 +47,7 @@ async def test_a_get_of_the_unsubscribe_link_only_shows_the_button(
     client: httpx.AsyncClient, settings: Settings
 ) -> None:
     anouk, _ = await a_pair()
-    page = await client.get(path(subscription_url(settings, "unsubscribe", anouk.id)))
+    page = await client.get(path(subscription_url(settings, "unsubscribe", anouk.public_id)))
     assert page.status_code == 200
     assert "Meld me af" in page.text
     assert (await Attendee.get(id=anouk.id)).status is AttendeeStatus.ACTIVE
@@ -77,8 +77,8 @@ async def test_a_forged_unsubscribe_link_changes_nothing(
     client: httpx.AsyncClient, settings: Settings
 ) -> None:
     anouk, _ = await a_pair()
-    url = subscription_url(settings, "unsubscribe", anouk.id)
-    other_key = subscription_url(settings, "pause", anouk.id).rsplit("/", 1)[1]
+    url = subscription_url(settings, "unsubscribe", anouk.public_id)
+    other_key = subscription_url(settings, "pause", anouk.public_id).rsplit("/", 1)[1]
     for bad in (url[:-2], f"/unsubscribe/{other_key}"):
         assert (await client.post(path(bad))).status_code == 404
     assert (await Attendee.get(id=anouk.id)).status is AttendeeStatus.ACTIVE
@@ -89,7 +89,7 @@ async def test_a_pause_ends_on_its_own(
     client: httpx.AsyncClient, settings: Settings, frozen_clock: Clock, months: int
 ) -> None:
     anouk, _ = await a_pair()
-    url = path(subscription_url(settings, "pause", anouk.id))
+    url = path(subscription_url(settings, "pause", anouk.public_id))
     assert "Pauzeer mijn koppelingen" in (await client.get(url)).text
     done = await client.post(url, data={"months": str(months)})
     assert done.status_code == 200
@@ -111,7 +111,7 @@ async def test_a_pause_of_another_length_is_refused_at_the_field(
     client: httpx.AsyncClient, settings: Settings, months: str | None
 ) -> None:
     anouk, _ = await a_pair()
-    url = path(subscription_url(settings, "pause", anouk.id))
+    url = path(subscription_url(settings, "pause", anouk.public_id))
     response = await client.post(url, data={} if months is None else {"months": months})
     assert response.status_code == 422
     assert 'id="months-error"' in response.text
