@@ -35,6 +35,7 @@ from peernet.errors import FieldErrors, PeernetError
 from peernet.events import pages as event_pages
 from peernet.events.service import EventClosed
 from peernet.feedback import pages as feedback_pages
+from peernet.links import LinkExpired
 from peernet.outbox import pages as outbox_pages
 from peernet.rounds import endpoints as rounds_api
 from peernet.rounds import pages as round_pages
@@ -102,6 +103,10 @@ async def peernet_error(request: Request, exc: Exception) -> Response:
         return JSONResponse(body, status_code=exc.status_code, headers=headers)
     if isinstance(exc, EventClosed):
         return event_pages.closed_page(request, exc)
+    if isinstance(exc, LinkExpired):
+        # Also what a mail client's one-click unsubscribe POST gets: 410, and for a person
+        # the way to a fresh link.
+        return render(request, "link_expired.html", status_code=410)
     title, text = _PAGES_FOR_ERRORS.get(exc.code, ("servererror.title", "servererror.body"))
     return message_page(request, title, text, exc.status_code)
 
