@@ -123,12 +123,19 @@ async def test_a_link_for_one_attendee_cannot_be_made_into_one_for_another(
             path(answer_url(settings, match_id=match.id, public_id=forged_id, answer="met"))
         )
         assert answer.status_code == 404
-    # Anouk's own link, with each digit in it changed, is not Ruud's (nor anyone's).
+    # Anouk's own link, with each digit of what it names changed, is not Ruud's (nor anyone's).
+    # (Only the payload: the signature's last base64 character has spare bits, so changing
+    # it can give the very same signature, and the very same link.)
     own = path(subscription_url(settings, "unsubscribe", anouk.public_id))
-    for at, char in enumerate(own):
-        if char.isdigit():
-            altered = own[:at] + str((int(char) + 1) % 10) + own[at + 1 :]
-            assert (await client.post(altered)).status_code == 404, altered
+    start = len("/unsubscribe/")
+    end = own.index(".")
+    altered_links = [
+        own[:at] + str((int(own[at]) + 1) % 10) + own[at + 1 :]
+        for at in range(start, end)
+        if own[at].isdigit()
+    ]
+    for altered in altered_links:
+        assert (await client.post(altered)).status_code == 404, altered
     assert (await Attendee.get(id=ruud.id)).status is AttendeeStatus.ACTIVE
     assert (await Attendee.get(id=anouk.id)).status is AttendeeStatus.ACTIVE
     # The real one works.
