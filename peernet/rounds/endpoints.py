@@ -9,7 +9,7 @@ from starlette.responses import JSONResponse, Response
 
 from peernet.attendees.endpoints import json_body
 from peernet.coordinators.auth import Handler, coordinator_api, current_coordinator
-from peernet.i18n import pick_locale
+from peernet.i18n import api_locale
 from peernet.rounds import adjustments
 from peernet.rounds.models import Round
 from peernet.rounds.planning import propose_round
@@ -30,7 +30,7 @@ from peernet.web.rendering import settings_of
 
 
 def _locale(request: Request) -> str:
-    return pick_locale(request.query_params.get("lang"), settings_of(request).default_locale)
+    return api_locale(request.query_params.get("lang"), settings_of(request).default_locale)
 
 
 def _round_id(request: Request) -> int:

@@ -26,6 +26,9 @@ class RandomTokenConvertor(StringConvertor):
     regex = "[A-Za-z0-9_-]{43}"
 
 
+# Ids are 32-bit integers in the database.
+MAX_ID = 2**31 - 1
+
 register_url_convertor("random_token", RandomTokenConvertor())
 register_url_convertor("slug", SlugConvertor())
 register_url_convertor("token", TokenConvertor())
