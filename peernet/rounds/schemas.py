@@ -6,13 +6,21 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from peernet.errors import FieldErrors
 from peernet.rounds.views import Preview, RoundSummary, RoundView
 
+
+def _whole_number(value: object) -> object:
+    """JSON does not tell 7 from 7.0 (JSON Schema calls both an integer); "7" stays refused."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 # An attendee's id as the database holds it (32 bits); larger numbers name nobody.
-AttendeeId = Annotated[int, Field(ge=0, le=2**31 - 1)]
+AttendeeId = Annotated[int, Field(ge=0, le=2**31 - 1), BeforeValidator(_whole_number)]
 
 
 class RoundIn(BaseModel):

@@ -6,7 +6,7 @@ answered 404 without a query. Registered once, on import (Starlette's convertors
 
 from __future__ import annotations
 
-from starlette.convertors import StringConvertor, register_url_convertor
+from starlette.convertors import IntegerConvertor, StringConvertor, register_url_convertor
 
 
 class SlugConvertor(StringConvertor):
@@ -26,8 +26,15 @@ class RandomTokenConvertor(StringConvertor):
     regex = "[A-Za-z0-9_-]{43}"
 
 
-# Ids are 32-bit integers in the database.
-MAX_ID = 2**31 - 1
+class IdConvertor(IntegerConvertor):
+    # A row id in a path: digits, at most nine of them, so that it always fits the database's
+    # 32-bit integer (a larger number would fail in the driver, not be "not found").
+    regex = "[0-9]{1,9}"
+
+
+MAX_ID = 999_999_999
+
+register_url_convertor("id", IdConvertor())
 
 register_url_convertor("random_token", RandomTokenConvertor())
 register_url_convertor("slug", SlugConvertor())

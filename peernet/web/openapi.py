@@ -251,7 +251,11 @@ def _export_paths() -> dict[str, Any]:
         "status": {"type": "string", "enum": [s.value for s in AttendeeStatus]},
         "discipline": {"type": "string", "enum": list(taxonomy.disciplines)},
         "region": {"type": "string", "enum": list(taxonomy.regions)},
-        "event": {"type": "string", "description": "An event's slug"},
+        "event": {
+            "type": "string",
+            "description": "An event's slug (422 if there is no such event)",
+            "pattern": f"^({SlugConvertor.regex})?$",
+        },
         "page": {"type": "integer", "minimum": 1, "maximum": 99_999},
     }
     filters = [
@@ -398,7 +402,8 @@ def build_document(routes: Sequence[BaseRoute] = ()) -> dict[str, Any]:
                     "summary": "Roles, disciplines, regions, themes, languages, meetings",
                     "parameters": [_LANG],
                     "responses": {
-                        "200": _json(Taxonomy, "The taxonomy with Dutch and English labels")
+                        "200": _json(Taxonomy, "The taxonomy with Dutch and English labels"),
+                        "422": _json(ValidationErrorBody, "A lang other than nl or en"),
                     },
                 }
             },
