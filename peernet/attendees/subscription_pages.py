@@ -12,15 +12,23 @@ from starlette.responses import Response
 
 from peernet.attendees import retention, rights, subscription
 from peernet.attendees.linked import attendee_of_link
+from peernet.attendees.models import AttendeeStatus
 from peernet.errors import FieldErrors
-from peernet.links import read_stay, read_subscription
+from peernet.links import LinkInvalid, read_stay, read_subscription
 from peernet.web.dates import local_date
 from peernet.web.rendering import message_page, render, request_locale, settings_of
+
+_CANNOT_PAUSE = (AttendeeStatus.PENDING, AttendeeStatus.LEFT, AttendeeStatus.ERASED)
 
 
 async def _attendee_id(request: Request, action: str) -> int:
     public_id = read_subscription(settings_of(request), action, request.path_params["token"])
-    return (await attendee_of_link(public_id)).id
+    attendee = await attendee_of_link(public_id)
+    if action == "pause" and attendee.status in _CANNOT_PAUSE:
+        # Nothing to pause (not confirmed yet, left, erased): say the link does not work
+        # rather than "paused", which would not be true.
+        raise LinkInvalid("the pause link names no one who is being matched")
+    return attendee.id
 
 
 async def pause_form(request: Request) -> Response:

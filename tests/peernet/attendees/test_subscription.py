@@ -124,3 +124,19 @@ def test_add_months_keeps_the_day_or_takes_the_last_one() -> None:
     )
     assert add_months(datetime(2026, 11, 30, tzinfo=UTC), 3) == datetime(2027, 2, 28, tzinfo=UTC)
     assert add_months(datetime(2027, 12, 15, tzinfo=UTC), 1) == datetime(2028, 1, 15, tzinfo=UTC)
+
+
+async def test_a_pause_link_of_someone_not_being_matched_does_not_claim_a_pause(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    anouk, ruud = await a_pair()
+    await Attendee.filter(id=anouk.id).update(status=AttendeeStatus.PENDING)
+    await Attendee.filter(id=ruud.id).update(status=AttendeeStatus.LEFT)
+    for person, status in ((anouk, AttendeeStatus.PENDING), (ruud, AttendeeStatus.LEFT)):
+        url = path(subscription_url(settings, "pause", person.public_id))
+        assert (await client.get(url)).status_code == 404
+        answer = await client.post(url, data={"months": "1"})
+        assert answer.status_code == 404
+        assert "Deze link werkt niet" in answer.text
+        after = await Attendee.get(id=person.id)
+        assert after.status is status and after.paused_until is None
