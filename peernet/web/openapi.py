@@ -248,15 +248,21 @@ def _export_paths() -> dict[str, Any]:
     taxonomy = get_taxonomy()
     choices: dict[str, dict[str, Any]] = {
         "q": {"type": "string", "maxLength": MAX_QUERY},
-        "status": {"type": "string", "enum": [s.value for s in AttendeeStatus]},
-        "discipline": {"type": "string", "enum": list(taxonomy.disciplines)},
-        "region": {"type": "string", "enum": list(taxonomy.regions)},
+        # An empty value is no filter (what the directory's form sends for "all").
+        "status": {"type": "string", "enum": ["", *(s.value for s in AttendeeStatus)]},
+        "discipline": {"type": "string", "enum": ["", *taxonomy.disciplines]},
+        "region": {"type": "string", "enum": ["", *taxonomy.regions]},
         "event": {
             "type": "string",
             "description": "An event's slug (422 if there is no such event)",
             "pattern": f"^({SlugConvertor.regex})?$",
         },
-        "page": {"type": "integer", "minimum": 1, "maximum": 99_999},
+        "page": {
+            "anyOf": [
+                {"type": "integer", "minimum": 1, "maximum": 99_999},
+                {"type": "string", "enum": [""]},
+            ]
+        },
     }
     filters = [
         {"name": name, "in": "query", "required": False, "schema": schema}
