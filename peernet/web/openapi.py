@@ -326,6 +326,11 @@ def _page_operation(path: str, method: str, route: Route, limited: bool) -> dict
     responses: dict[str, Any] = {"200": {"description": "The page", "content": content}}
     for status, description in _PAGE_ANSWERS[method].items():
         responses[status] = _html(description)
+    # A redirect has no body, only where to go.
+    responses["303"] = {
+        "description": _PAGE_ANSWERS[method]["303"],
+        "headers": {"Location": {"schema": {"type": "string"}}},
+    }
     if limited:
         responses["429"] = {**_TOO_MANY, "content": _html("")["content"]}
     operation: dict[str, Any] = {
