@@ -7,6 +7,7 @@ import json
 from functools import cache
 from importlib.resources import files
 
+from peernet.errors import FieldErrors
 from peernet.settings import LOCALES
 
 
@@ -33,3 +34,13 @@ def translate(locale: str, key: str, **params: object) -> str:
 
 def pick_locale(requested: str | None, default: str) -> str:
     return requested if requested in LOCALES else default
+
+
+def api_locale(requested: str | None, default: str) -> str:
+    """The JSON API's ``?lang=``: absent gives ``default``; anything but nl or en is refused
+    (422 naming ``lang``), as the OpenAPI document says, rather than ignored."""
+    if requested is None:
+        return default
+    if requested not in LOCALES:
+        raise FieldErrors({"lang": "unknown_choice"})
+    return requested

@@ -148,7 +148,7 @@ async def resend_confirmation(
             locale=signup.locale,
             recipient=Address(name=name, email=email),
             context=context,
-            unsubscribe_url=subscription_url(settings, "unsubscribe", attendee.id),
+            unsubscribe_url=subscription_url(settings, "unsubscribe", attendee.public_id),
         )
         await record(
             "attendee.resend_confirmation",

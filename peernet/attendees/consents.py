@@ -268,7 +268,7 @@ async def queue_consent_renewals(settings: Settings) -> int:
                         **renewal_context(settings, attendee, version),
                         **await footer_links(settings, attendee.id),
                     },
-                    unsubscribe_url=subscription_url(settings, "unsubscribe", attendee.id),
+                    unsubscribe_url=subscription_url(settings, "unsubscribe", attendee.public_id),
                 )
         except IntegrityError:
             continue  # another worker asked them at the same moment: once is enough
@@ -287,10 +287,10 @@ def renewal_context(settings: Settings, attendee: Attendee, version: str) -> dic
     """The context of the ``consent_renewal`` email."""
     return {
         "name": attendee.name,
-        "consent_url": consent_renewal_url(settings, attendee.id, version),
+        "consent_url": consent_renewal_url(settings, attendee.public_id, version),
         "privacy_url": f"{settings.base_url}/privacy",
-        "pause_url": subscription_url(settings, "pause", attendee.id),
-        "unsubscribe_url": subscription_url(settings, "unsubscribe", attendee.id),
+        "pause_url": subscription_url(settings, "pause", attendee.public_id),
+        "unsubscribe_url": subscription_url(settings, "unsubscribe", attendee.public_id),
     }
 
 
@@ -303,8 +303,11 @@ class RenewalOffer:
     agreed: bool
 
 
-async def _renewable(attendee_id: int) -> Attendee:
-    attendee = await Attendee.get_or_none(id=attendee_id)
+async def _renewable(*, public_id: str | None = None, id: int | None = None) -> Attendee:
+    if public_id is not None:
+        attendee = await Attendee.get_or_none(public_id=public_id)
+    else:
+        attendee = await Attendee.get_or_none(id=id)
     if attendee is None or attendee.status in (AttendeeStatus.LEFT, AttendeeStatus.ERASED):
         # Someone who left comes back by signing up again, not through an old email.
         raise LinkInvalid("the consent link names no current attendee")
@@ -313,17 +316,17 @@ async def _renewable(attendee_id: int) -> Attendee:
 
 async def renewal_offer(settings: Settings, token: str) -> RenewalOffer:
     """Read a renewal link (GET): nothing changes."""
-    attendee_id, version = read_consent_renewal(settings, token)
+    public_id, version = read_consent_renewal(settings, token)
     if version not in CONSENT_TEXTS:
         raise LinkInvalid("the consent link names no consent text")
-    await _renewable(attendee_id)
+    attendee = await _renewable(public_id=public_id)
     agreed = await Consent.filter(
-        attendee_id=attendee_id,
+        attendee_id=attendee.id,
         purpose=CONSENT_PURPOSE,
         text_version=version,
         withdrawn_at__isnull=True,
     ).exists()
-    return RenewalOffer(attendee_id=attendee_id, consent=CONSENT_TEXTS[version], agreed=agreed)
+    return RenewalOffer(attendee_id=attendee.id, consent=CONSENT_TEXTS[version], agreed=agreed)
 
 
 async def renew_consent(settings: Settings, token: str, *, locale: str) -> Consent:
@@ -343,7 +346,7 @@ async def renew_consent(settings: Settings, token: str, *, locale: str) -> Conse
         ).first()
         if existing is not None:
             return existing
-        attendee = await _renewable(offer.attendee_id)
+        attendee = await _renewable(id=offer.attendee_id)
         consent = await record_consent(
             attendee,
             version=version,

@@ -310,7 +310,7 @@ async def _store_invitation(
         locale=locale,
         recipient=Address(name=details["name"], email=details["email"]),
         context=invitation_context(settings, details["name"], event, token),
-        unsubscribe_url=subscription_url(settings, "unsubscribe", attendee.id),
+        unsubscribe_url=subscription_url(settings, "unsubscribe", attendee.public_id),
     )
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from itsdangerous import BadData, TimestampSigner, URLSafeTimedSerializer
+from itsdangerous import BadData, URLSafeTimedSerializer
 from limits import parse
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
@@ -30,6 +30,7 @@ from peernet.audit.service import record
 from peernet.coordinators.throttle import SignInLimiter
 from peernet.errors import NotFound, PeernetError
 from peernet.feedback.models import MatchFeedback
+from peernet.links import ClockSigner
 from peernet.outbox.service import enqueue
 from peernet.rounds.models import Match, MatchMember, Round, RoundStatus
 from peernet.settings import Settings
@@ -116,16 +117,9 @@ async def use_link(token: str) -> Attendee:
 # -- the session -------------------------------------------------------------------------
 
 
-class _ClockSigner(TimestampSigner):
-    """Signs with peernet's clock, so that a session's 30 minutes can be tested."""
-
-    def get_timestamp(self) -> int:
-        return int(clock.now().timestamp())
-
-
 def _sessions(settings: Settings) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(
-        settings.signing_keys, salt="peernet.me-session", signer=_ClockSigner
+        settings.signing_keys, salt="peernet.me-session", signer=ClockSigner
     )
 
 

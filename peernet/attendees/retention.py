@@ -109,6 +109,7 @@ async def ask_the_inactive(settings: Settings) -> int:
             ).update(stay_asked_at=now)
             if not claimed:
                 continue
+            unsubscribe_url = subscription_url(settings, "unsubscribe", attendee.public_id)
             await enqueue(
                 settings,
                 key=f"stay_check:{attendee.id}:{now.date().isoformat()}",
@@ -119,12 +120,12 @@ async def ask_the_inactive(settings: Settings) -> int:
                     "name": attendee.name,
                     "inactive_months": settings.retention_inactive_months,
                     "erase_after_days": STAY_ANSWER_WAIT.days,
-                    "stay_url": stay_url(settings, attendee.id),
-                    "pause_url": subscription_url(settings, "pause", attendee.id),
-                    "unsubscribe_url": subscription_url(settings, "unsubscribe", attendee.id),
+                    "stay_url": stay_url(settings, attendee.public_id),
+                    "pause_url": subscription_url(settings, "pause", attendee.public_id),
+                    "unsubscribe_url": unsubscribe_url,
                     **await footer_links(settings, attendee.id),
                 },
-                unsubscribe_url=subscription_url(settings, "unsubscribe", attendee.id),
+                unsubscribe_url=unsubscribe_url,
             )
             asked += 1
     return asked
@@ -145,14 +146,14 @@ async def erase_the_silent(settings: Settings) -> int:
     return erased
 
 
-async def stay(settings: Settings, attendee_id: int) -> Attendee:
+async def stay(settings: Settings, public_id: str) -> Attendee:
     """The answer "yes, I am staying": active again in the retention check's eyes."""
-    attendee = await Attendee.get_or_none(id=attendee_id)
+    attendee = await Attendee.get_or_none(public_id=public_id)
     if attendee is None or attendee.status is AttendeeStatus.ERASED:
         raise LinkInvalid("the stay link names no attendee (any more)")
     now = clock.now()
     await (
-        Attendee.filter(id=attendee_id)
+        Attendee.filter(id=attendee.id)
         .exclude(status=AttendeeStatus.ERASED)
         .update(last_active_at=now, stay_asked_at=None, updated_at=now)
     )

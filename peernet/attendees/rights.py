@@ -37,6 +37,7 @@ from peernet.attendees.models import (
     ImportBatch,
     MagicLink,
     Signup,
+    new_public_id,
 )
 from peernet.audit.models import AuditEntry
 from peernet.audit.service import record
@@ -485,6 +486,9 @@ async def erase_attendee(
             .exclude(status=AttendeeStatus.ERASED)
             .update(
                 status=AttendeeStatus.ERASED,
+                # A new public id: every link they were ever sent (pause, unsubscribe,
+                # answers, consent) names the old one, and now names nobody.
+                public_id=new_public_id(),
                 erased_at=now,
                 left_at=attendee.left_at or now,
                 name="",

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import sys
 import unicodedata
+from collections.abc import Callable
+from functools import cache
 from typing import Annotated, Any, Literal, TypeVar
 
 from email_validator import EmailNotValidError, validate_email
@@ -106,9 +109,54 @@ def _not_in_expertise(gaps: list[str], info: ValidationInfo) -> list[str]:
     return gaps
 
 
+# -- what the OpenAPI document says about these fields (peernet.web.openapi) -------------
+
+
+@cache
+def single_line_pattern() -> str:
+    """A JSON Schema pattern for :func:`_clean_text`: no control, line-separator or invisible
+    formatting character (Unicode Cc, Zl, Zp, Cf), and something besides spaces. The
+    characters stand in the class as themselves, which ECMA-262 and Python read alike."""
+    refused = {"Cc", "Zl", "Zp", "Cf"}
+    ranges: list[tuple[int, int]] = []
+    for code in range(sys.maxunicode + 1):
+        if unicodedata.category(chr(code)) in refused:
+            if ranges and ranges[-1][1] == code - 1:
+                ranges[-1] = (ranges[-1][0], code)
+            else:
+                ranges.append((code, code))
+    cls = "".join(chr(a) if a == b else f"{chr(a)}-{chr(b)}" for a, b in ranges)
+    return f"^[^{cls}]*[^{cls}\\s][^{cls}]*$"
+
+
+def _choices(group: str, *, items: bool = False) -> Callable[[dict[str, Any]], None]:
+    """The taxonomy's keys of ``group`` as the field's enum (or its items' enum)."""
+
+    def extra(schema: dict[str, Any]) -> None:
+        keys = list(getattr(get_taxonomy(), group))
+        (schema["items"] if items else schema)["enum"] = keys
+
+    return extra
+
+
+def _single_line(schema: dict[str, Any]) -> None:
+    schema["pattern"] = single_line_pattern()
+
+
 SingleLine = Annotated[str, AfterValidator(_clean_text)]
 Themes = Annotated[
-    list[str], Field(min_length=1, max_length=MAX_THEMES), AfterValidator(_unique_known_themes)
+    list[str],
+    Field(min_length=1, max_length=MAX_THEMES, json_schema_extra=_choices("themes", items=True)),
+    AfterValidator(_unique_known_themes),
+]
+Role = Annotated[str, Field(json_schema_extra=_choices("roles")), AfterValidator(_known("roles"))]
+Region = Annotated[
+    str, Field(json_schema_extra=_choices("regions")), AfterValidator(_known("regions"))
+]
+Languages = Annotated[
+    list[str],
+    Field(min_length=1, max_length=11, json_schema_extra=_choices("languages", items=True)),
+    AfterValidator(_known_languages),
 ]
 
 
@@ -117,19 +165,25 @@ class SignupIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_max_length=254)
 
-    name: Annotated[SingleLine, Field(min_length=1, max_length=120)]
-    email: Annotated[str, Field(max_length=254), AfterValidator(_deliverable_email)]
-    organisation: Annotated[SingleLine, Field(min_length=1, max_length=160)]
-    role: Annotated[str, AfterValidator(_known("roles"))]
-    region: Annotated[str, AfterValidator(_known("regions"))]
+    name: Annotated[SingleLine, Field(min_length=1, max_length=120, json_schema_extra=_single_line)]
+    email: Annotated[
+        str,
+        Field(max_length=254, json_schema_extra={"format": "email"}),
+        AfterValidator(_deliverable_email),
+    ]
+    organisation: Annotated[
+        SingleLine, Field(min_length=1, max_length=160, json_schema_extra=_single_line)
+    ]
+    role: Role
+    region: Region
     expertise: Themes
     gaps: Themes
-    languages: Annotated[
-        list[str], Field(min_length=1, max_length=11), AfterValidator(_known_languages)
-    ]
+    languages: Languages
     meeting_preference: Literal["in_person", "online", "either"]
     # JSON true only: not "yes", "on" or 1 (the HTML form's checkbox is read as a bool).
-    consent: Annotated[bool, Field(strict=True), AfterValidator(_given)]
+    consent: Annotated[
+        bool, Field(strict=True, json_schema_extra={"const": True}), AfterValidator(_given)
+    ]
     locale: Literal["nl", "en"] = "nl"
     # Optional consents ticked on the form (peernet.attendees.consents.OPTIONAL_PURPOSES),
     # recorded when the sign-up is confirmed.
@@ -150,14 +204,14 @@ class ProfileIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_max_length=254)
 
-    organisation: Annotated[SingleLine, Field(min_length=1, max_length=160)]
-    role: Annotated[str, AfterValidator(_known("roles"))]
-    region: Annotated[str, AfterValidator(_known("regions"))]
+    organisation: Annotated[
+        SingleLine, Field(min_length=1, max_length=160, json_schema_extra=_single_line)
+    ]
+    role: Role
+    region: Region
     expertise: Themes
     gaps: Themes
-    languages: Annotated[
-        list[str], Field(min_length=1, max_length=11), AfterValidator(_known_languages)
-    ]
+    languages: Languages
     meeting_preference: Literal["in_person", "online", "either"]
 
     _gaps_not_in_expertise = field_validator("gaps")(_not_in_expertise)

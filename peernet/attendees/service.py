@@ -164,7 +164,7 @@ async def _store_signup(
                 "confirm_url": confirm_url(settings, token),
                 "expires_days": CONFIRMATION_VALID_FOR.days,
             },
-            unsubscribe_url=subscription_url(settings, "unsubscribe", attendee.id),
+            unsubscribe_url=subscription_url(settings, "unsubscribe", attendee.public_id),
         )
     return SignupReceipt(email=data.email, locale=data.locale)
 

@@ -11,23 +11,33 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from peernet.attendees import retention, rights, subscription
+from peernet.attendees.linked import attendee_of_link
+from peernet.attendees.models import AttendeeStatus
 from peernet.errors import FieldErrors
-from peernet.links import read_stay, read_subscription
+from peernet.links import LinkInvalid, read_stay, read_subscription
 from peernet.web.dates import local_date
 from peernet.web.rendering import message_page, render, request_locale, settings_of
 
+_CANNOT_PAUSE = (AttendeeStatus.PENDING, AttendeeStatus.LEFT, AttendeeStatus.ERASED)
 
-def _attendee_id(request: Request, action: str) -> int:
-    return read_subscription(settings_of(request), action, request.path_params["token"])
+
+async def _attendee_id(request: Request, action: str) -> int:
+    public_id = read_subscription(settings_of(request), action, request.path_params["token"])
+    attendee = await attendee_of_link(public_id)
+    if action == "pause" and attendee.status in _CANNOT_PAUSE:
+        # Nothing to pause (not confirmed yet, left, erased): say the link does not work
+        # rather than "paused", which would not be true.
+        raise LinkInvalid("the pause link names no one who is being matched")
+    return attendee.id
 
 
 async def pause_form(request: Request) -> Response:
-    _attendee_id(request, "pause")
+    await _attendee_id(request, "pause")
     return render(request, "pause.html", {"errors": {}})
 
 
 async def pause_submit(request: Request) -> Response:
-    attendee_id = _attendee_id(request, "pause")
+    attendee_id = await _attendee_id(request, "pause")
     form = await request.form()
     try:
         attendee = await subscription.pause(attendee_id, form.get("months"))
@@ -44,14 +54,14 @@ async def pause_submit(request: Request) -> Response:
 
 
 async def unsubscribe_form(request: Request) -> Response:
-    _attendee_id(request, "unsubscribe")
+    await _attendee_id(request, "unsubscribe")
     return render(request, "unsubscribe.html")
 
 
 async def unsubscribe_submit(request: Request) -> Response:
     """Leaving keeps the profile 30 days for a return (the default, and what a mail client's
     one-click POST gets); ``data=erase`` erases it now."""
-    attendee_id = _attendee_id(request, "unsubscribe")
+    attendee_id = await _attendee_id(request, "unsubscribe")
     form = await request.form()
     await subscription.unsubscribe(attendee_id)
     if form.get("data") == "erase":
@@ -63,7 +73,7 @@ async def unsubscribe_submit(request: Request) -> Response:
 
 
 async def stay_form(request: Request) -> Response:
-    read_stay(settings_of(request), request.path_params["token"])
+    await attendee_of_link(read_stay(settings_of(request), request.path_params["token"]))
     return render(request, "stay.html")
 
 

@@ -8,7 +8,7 @@ from starlette.responses import JSONResponse, Response
 from peernet.errors import FieldErrors
 from peernet.events import agenda, calendar
 from peernet.events.schemas import AgendaEventOut, AgendaOut
-from peernet.i18n import pick_locale
+from peernet.i18n import api_locale
 from peernet.settings import Settings
 from peernet.taxonomy.service import get_taxonomy
 from peernet.web.rendering import render, request_locale, settings_of
@@ -87,8 +87,13 @@ def event_out(settings: Settings, item: agenda.AgendaItem, locale: str) -> Agend
 async def events_api(request: Request) -> JSONResponse:
     """``GET /api/v1/events?unit=...``: the public agenda as JSON."""
     settings = settings_of(request)
-    locale = pick_locale(request.query_params.get("lang"), settings.default_locale)
-    unit = agenda.check_unit(request.query_params.get("unit"))
+    # The API is strict where the page's form is lenient: a given unit must be a known one
+    # (an empty one too is refused), and so must a given language.
+    locale = api_locale(request.query_params.get("lang"), settings.default_locale)
+    requested = request.query_params.get("unit")
+    if requested == "":
+        raise FieldErrors({"unit": "unknown_choice"})
+    unit = agenda.check_unit(requested)
     items = await agenda.upcoming(settings, unit)
     body = AgendaOut(unit=unit, events=[event_out(settings, i, locale) for i in items])
     return JSONResponse(body.model_dump(mode="json"))

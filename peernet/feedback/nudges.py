@@ -31,10 +31,10 @@ NUDGES = {
 }
 
 
-def _answer_urls(settings: Settings, match_id: int, attendee_id: int) -> dict[str, str]:
+def _answer_urls(settings: Settings, match_id: int, public_id: str) -> dict[str, str]:
     return {
         answer.value: answer_url(
-            settings, match_id=match_id, attendee_id=attendee_id, answer=answer.value
+            settings, match_id=match_id, public_id=public_id, answer=answer.value
         )
         for answer in MeetingAnswer
     }
@@ -47,13 +47,13 @@ def _context(
         "name": me.name,
         # An erased partner has no name left: "a former participant" in the reader's language.
         "partner_names": [o.name or FORMER.get(me.locale, FORMER_PARTICIPANT) for o in others],
-        "answer_urls": _answer_urls(settings, match_id, me.id),
-        "pause_url": subscription_url(settings, "pause", me.id),
-        "unsubscribe_url": subscription_url(settings, "unsubscribe", me.id),
+        "answer_urls": _answer_urls(settings, match_id, me.public_id),
+        "pause_url": subscription_url(settings, "pause", me.public_id),
+        "unsubscribe_url": subscription_url(settings, "unsubscribe", me.public_id),
     }
     if kind == "feedback_request":
         context["rating_urls"] = {
-            r: answer_url(settings, match_id=match_id, attendee_id=me.id, answer=f"rating:{r}")
+            r: answer_url(settings, match_id=match_id, public_id=me.public_id, answer=f"rating:{r}")
             for r in RATINGS
         }
     return context
@@ -105,7 +105,7 @@ async def _queue_for_match(settings: Settings, kind: str, match_id: int, done: s
                     **_context(settings, kind, match_id, me, others),
                     **await footer_links(settings, me.id),
                 },
-                unsubscribe_url=subscription_url(settings, "unsubscribe", me.id),
+                unsubscribe_url=subscription_url(settings, "unsubscribe", me.public_id),
             )
             queued += 1
     return queued

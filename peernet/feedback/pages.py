@@ -5,12 +5,12 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from peernet.feedback.service import parse_answer, record_answer
+from peernet.feedback.service import answering, record_answer
 from peernet.web.rendering import message_page, render, settings_of
 
 
 async def answer_form(request: Request) -> Response:
-    answer = parse_answer(settings_of(request), request.path_params["token"])
+    answer, _ = await answering(settings_of(request), request.path_params["token"])
     return render(request, "answer.html", {"answer": answer})
 
 

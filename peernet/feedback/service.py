@@ -21,7 +21,7 @@ RATINGS = range(1, 6)
 @dataclass(frozen=True)
 class Answer:
     match_id: int
-    attendee_id: int
+    public_id: str  # the answering attendee's (links never carry the row id)
     answer: MeetingAnswer
     rating: int | None
 
@@ -41,17 +41,27 @@ def parse_answer(settings: Settings, token: str) -> Answer:
     raise LinkInvalid("the answer link is invalid")
 
 
-async def record_answer(settings: Settings, token: str) -> Answer:
+async def answering(settings: Settings, token: str) -> tuple[Answer, Attendee]:
+    """What an answer link stands for and who answers; LinkInvalid unless the attendee it
+    names (still) exists and is a member of its match."""
     answer = parse_answer(settings, token)
-    if not await MatchMember.exists(match_id=answer.match_id, attendee_id=answer.attendee_id):
+    attendee = await Attendee.get_or_none(public_id=answer.public_id)
+    if attendee is None or not await MatchMember.exists(
+        match_id=answer.match_id, attendee_id=attendee.id
+    ):
         raise LinkInvalid("the answer link does not belong to a match")
+    return answer, attendee
+
+
+async def record_answer(settings: Settings, token: str) -> Answer:
+    answer, attendee = await answering(settings, token)
     now = clock.now()
     changes: dict[str, Any] = {"answer": answer.answer, "answered_at": now}
     if answer.rating is not None:
         changes["rating"] = answer.rating
     # Answering is a sign of life (for the retention check).
-    await Attendee.filter(id=answer.attendee_id).update(last_active_at=now)
-    key: dict[str, Any] = {"match_id": answer.match_id, "attendee_id": answer.attendee_id}
+    await Attendee.filter(id=attendee.id).update(last_active_at=now)
+    key: dict[str, Any] = {"match_id": answer.match_id, "attendee_id": attendee.id}
     if not await MatchFeedback.filter(**key).update(**changes):
         try:
             await MatchFeedback.create(**key, **changes)

@@ -150,7 +150,9 @@ async def _skip_erased(
     settings: Settings, rows: list[OutboxMessage], report: DispatchReport
 ) -> list[OutboxMessage]:
     """Nothing is ever sent to an erased attendee: a message queued for them in a race with
-    their erasure (it names them in its unsubscribe link) is dropped here, and scrubbed."""
+    their erasure (it names them in its unsubscribe link) is dropped here, and scrubbed.
+    Erasure gives the placeholder a new public id, so a link naming a public id that no
+    attendee has any more is theirs too (as is one of a deleted unconfirmed sign-up)."""
     from peernet.attendees.models import Attendee, AttendeeStatus
     from peernet.attendees.rights import is_erased_address, scrubbed_mail
 
@@ -158,17 +160,20 @@ async def _skip_erased(
         row.id: attendee_of_unsubscribe_url(settings, row.headers.get("List-Unsubscribe"))
         for row in rows
     }
-    ids = {a for a in named.values() if a is not None}
-    erased: set[int] = set()
-    if ids:
-        found = await Attendee.filter(id__in=list(ids), status=AttendeeStatus.ERASED).only("id")
-        erased = {a.id for a in found}
+    public_ids = {p for p in named.values() if p is not None}
+    living: dict[str, int] = {}
+    if public_ids:
+        found = await Attendee.filter(public_id__in=list(public_ids)).exclude(
+            status=AttendeeStatus.ERASED
+        )
+        living = {a.public_id: a.id for a in found}
     keep: list[OutboxMessage] = []
     for row in rows:
-        attendee_id = named[row.id]
-        if attendee_id in erased or is_erased_address(row.recipient_email):
+        public_id = named[row.id]
+        gone = public_id is not None and public_id not in living
+        if gone or is_erased_address(row.recipient_email):
             await OutboxMessage.filter(id=row.id).update(
-                **scrubbed_mail(attendee_id or 0, row.id),
+                **scrubbed_mail(0, row.id),
                 status=OutboxStatus.FAILED,
                 lease_expires_at=None,
                 reported_at=clock.now(),

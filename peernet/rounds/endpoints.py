@@ -9,7 +9,7 @@ from starlette.responses import JSONResponse, Response
 
 from peernet.attendees.endpoints import json_body
 from peernet.coordinators.auth import Handler, coordinator_api, current_coordinator
-from peernet.i18n import pick_locale
+from peernet.i18n import api_locale
 from peernet.rounds import adjustments
 from peernet.rounds.models import Round
 from peernet.rounds.planning import propose_round
@@ -30,7 +30,19 @@ from peernet.web.rendering import settings_of
 
 
 def _locale(request: Request) -> str:
-    return pick_locale(request.query_params.get("lang"), settings_of(request).default_locale)
+    return api_locale(request.query_params.get("lang"), settings_of(request).default_locale)
+
+
+def _rounds_api(handler: Handler) -> Handler:
+    """A coordinators' route (bearer token) whose ``?lang=`` is checked before anything is
+    read or changed: a refused language (422) must not follow a change already made."""
+
+    async def checked(request: Request) -> Response:
+        _locale(request)
+        return await handler(request)
+
+    checked.__doc__ = handler.__doc__
+    return coordinator_api(checked)
 
 
 def _round_id(request: Request) -> int:
@@ -45,13 +57,13 @@ async def _respond(request: Request, round_id: int, status_code: int = 200) -> J
     return JSONResponse(body.model_dump(mode="json"), status_code=status_code)
 
 
-@coordinator_api
+@_rounds_api
 async def rounds_index(request: Request) -> JSONResponse:
     body = RoundListOut(rounds=[summary_out(s) for s in await list_rounds()])
     return JSONResponse(body.model_dump(mode="json"))
 
 
-@coordinator_api
+@_rounds_api
 async def plan(request: Request) -> JSONResponse:
     data = parse(RoundIn, await json_body(request))
     rnd, _ = await propose_round(
@@ -60,12 +72,12 @@ async def plan(request: Request) -> JSONResponse:
     return await _respond(request, rnd.id)
 
 
-@coordinator_api
+@_rounds_api
 async def show(request: Request) -> JSONResponse:
     return await _respond(request, _round_id(request))
 
 
-@coordinator_api
+@_rounds_api
 async def exclude(request: Request) -> JSONResponse:
     data = parse(PersonIn, await json_body(request))
     rnd = await adjustments.exclude(
@@ -77,7 +89,7 @@ async def exclude(request: Request) -> JSONResponse:
     return await _respond(request, rnd.id)
 
 
-@coordinator_api
+@_rounds_api
 async def include(request: Request) -> JSONResponse:
     rnd = await adjustments.include(
         settings_of(request),
@@ -94,7 +106,7 @@ PairChange = Callable[..., Awaitable[Round]]
 def _pair_from_body(change: PairChange) -> Handler:
     """A route that applies ``change`` to the two attendees named in the JSON body."""
 
-    @coordinator_api
+    @_rounds_api
     async def handler(request: Request) -> Response:
         data = parse(PairIn, await json_body(request))
         rnd = await change(
@@ -112,7 +124,7 @@ def _pair_from_body(change: PairChange) -> Handler:
 def _pair_from_path(change: PairChange) -> Handler:
     """A DELETE route that undoes ``change`` for the two attendees in its path."""
 
-    @coordinator_api
+    @_rounds_api
     async def handler(request: Request) -> Response:
         rnd = await change(
             settings_of(request),
@@ -132,7 +144,7 @@ pin = _pair_from_body(adjustments.pin)
 unpin = _pair_from_path(adjustments.unpin)
 
 
-@coordinator_api
+@_rounds_api
 async def preset(request: Request) -> JSONResponse:
     data = parse(PresetIn, await json_body(request))
     rnd = await adjustments.choose_preset(
@@ -144,7 +156,7 @@ async def preset(request: Request) -> JSONResponse:
     return await _respond(request, rnd.id)
 
 
-@coordinator_api
+@_rounds_api
 async def publish(request: Request) -> JSONResponse:
     outcome = await publish_round(
         settings_of(request), _round_id(request), coordinator=current_coordinator(request)

@@ -297,6 +297,6 @@ def introduction_context(
         "reasons": reasons_for(explanation, me, others, locale),
         "prompts": prompts(match.id, locale, exchanged_themes(explanation, me.id)),
         "meeting_hint": meeting_advice(explanation, me, others, locale),
-        "pause_url": subscription_url(settings, "pause", me.id),
-        "unsubscribe_url": subscription_url(settings, "unsubscribe", me.id),
+        "pause_url": subscription_url(settings, "pause", me.public_id),
+        "unsubscribe_url": subscription_url(settings, "unsubscribe", me.public_id),
     }

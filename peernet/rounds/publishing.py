@@ -167,7 +167,7 @@ async def publish_round(
                     **unmatched_context(settings, me, detail, rnd.period),
                     **await footer_links(settings, me.id),
                 },
-                unsubscribe_url=subscription_url(settings, "unsubscribe", me.id),
+                unsubscribe_url=subscription_url(settings, "unsubscribe", me.public_id),
             )
         outcome = PublishOutcome(
             round_id=round_id,
@@ -256,7 +256,7 @@ async def _introduce(
                     **introduction_context(settings, match, me, others),
                     **await footer_links(settings, me.id),
                 },
-                unsubscribe_url=subscription_url(settings, "unsubscribe", me.id),
+                unsubscribe_url=subscription_url(settings, "unsubscribe", me.public_id),
             )
             queued += 1
         match.introduced_at = now

@@ -4,30 +4,42 @@ and the endpoints build every response through them."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from peernet.errors import FieldErrors
 from peernet.rounds.views import Preview, RoundSummary, RoundView
+
+
+def _whole_number(value: object) -> object:
+    """JSON does not tell 7 from 7.0 (JSON Schema calls both an integer); "7" stays refused."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+# An attendee's id as the database holds it (32 bits); larger numbers name nobody.
+AttendeeId = Annotated[int, Field(ge=0, le=2**31 - 1), BeforeValidator(_whole_number)]
 
 
 class RoundIn(BaseModel):
     """Create the month's draft, or plan it again."""
 
     model_config = ConfigDict(extra="forbid")
-    period: str
+    # YYYY-MM, this month or later (the later is checked against the clock, not shown here).
+    period: Annotated[str, Field(json_schema_extra={"pattern": r"^\d{4}-(0[1-9]|1[0-2])$"})]
 
 
 class PersonIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    attendee: int
+    attendee: AttendeeId
 
 
 class PairIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    attendee_a: int
-    attendee_b: int
+    attendee_a: AttendeeId
+    attendee_b: AttendeeId
 
 
 class PresetIn(BaseModel):

@@ -138,6 +138,6 @@ def unmatched_context(
         "period_label": period_label(period, me.locale),
         "reason": text.reason,
         "suggestions": list(text.suggestions),
-        "pause_url": subscription_url(settings, "pause", me.id),
-        "unsubscribe_url": subscription_url(settings, "unsubscribe", me.id),
+        "pause_url": subscription_url(settings, "pause", me.public_id),
+        "unsubscribe_url": subscription_url(settings, "unsubscribe", me.public_id),
     }

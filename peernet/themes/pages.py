@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from peernet.attendees.exporting import to_csv
+from peernet.errors import FieldErrors
 from peernet.events.agenda import check_unit, unit_or_404
 from peernet.i18n import translate
 from peernet.taxonomy.service import get_taxonomy
@@ -120,5 +121,8 @@ async def unit_json(request: Request) -> Response:
 
 async def themes_api(request: Request) -> JSONResponse:
     """``GET /api/v1/themes?unit=...``."""
-    unit = check_unit(request.query_params.get("unit"))
+    requested = request.query_params.get("unit")
+    if requested == "":  # the API is strict: a given unit must be a known one
+        raise FieldErrors({"unit": "unknown_choice"})
+    unit = check_unit(requested)
     return JSONResponse(_document(await service.themes_overview(), unit))

@@ -145,5 +145,8 @@ def protect(
             for group in leaking
         ]
         if not any(hid):
-            raise RuntimeError("small counts cannot be protected in these tables")
+            # Nothing left to hide where it leaks (a group with no members pins its total
+            # to 0): then nothing is shown at all, which cannot give anything away.
+            secondary |= published - primary
+            break
     return {**dict.fromkeys(primary, PRIMARY), **dict.fromkeys(secondary, SECONDARY)}

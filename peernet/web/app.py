@@ -36,6 +36,7 @@ from peernet.events import agenda_pages, announcement_pages, registration_pages
 from peernet.events import pages as event_pages
 from peernet.events.service import EventClosed
 from peernet.feedback import pages as feedback_pages
+from peernet.links import LinkExpired
 from peernet.outbox import pages as outbox_pages
 from peernet.rounds import endpoints as rounds_api
 from peernet.rounds import pages as round_pages
@@ -106,6 +107,10 @@ async def peernet_error(request: Request, exc: Exception) -> Response:
         return JSONResponse(body, status_code=exc.status_code, headers=headers)
     if isinstance(exc, EventClosed):
         return event_pages.closed_page(request, exc)
+    if isinstance(exc, LinkExpired):
+        # Also what a mail client's one-click unsubscribe POST gets: 410, and for a person
+        # the way to a fresh link.
+        return render(request, "link_expired.html", status_code=410)
     title, text = _PAGES_FOR_ERRORS.get(exc.code, ("servererror.title", "servererror.body"))
     return message_page(request, title, text, exc.status_code)
 
@@ -247,8 +252,8 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         # Coordinators' rounds (signed-in pages).
         Route("/coordinator/rounds", round_pages.index, methods=["GET"]),
         Route("/coordinator/rounds", round_pages.plan, methods=["POST"]),
-        Route("/coordinator/rounds/{round_id:int}", round_pages.show, methods=["GET"]),
-        Route("/coordinator/rounds/{round_id:int}/{action:str}", round_pages.act, methods=["POST"]),
+        Route("/coordinator/rounds/{round_id:id}", round_pages.show, methods=["GET"]),
+        Route("/coordinator/rounds/{round_id:id}/{action:str}", round_pages.act, methods=["POST"]),
         # Undelivered email: the page the coordinators' digest links to, and its retry button.
         Route(
             "/coordinator/outbox",
@@ -257,7 +262,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             name="coordinator_outbox",
         ),
         Route(
-            "/coordinator/outbox/{id:int}/retry",
+            "/coordinator/outbox/{id:id}/retry",
             outbox_pages.retry,
             methods=["POST"],
             name="coordinator_outbox_retry",
@@ -271,7 +276,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         Route("/coordinator/tokens", coordinator_pages.tokens, methods=["GET"], name="tokens"),
         Route("/coordinator/tokens", coordinator_pages.create_token, methods=["POST"]),
         Route(
-            "/coordinator/tokens/{token_id:int}/revoke",
+            "/coordinator/tokens/{token_id:id}/revoke",
             coordinator_pages.revoke_token,
             methods=["POST"],
             name="revoke_token",
@@ -305,18 +310,18 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         Route("/invite/{token:random_token}", invite_pages.invite_submit, methods=["POST"]),
         Route("/coordinator/attendees", attendee_pages.index, methods=["GET"]),
         Route("/coordinator/attendees.csv", attendee_pages.export_csv, methods=["GET"]),
-        Route("/coordinator/attendees/{attendee_id:int}", attendee_pages.show, methods=["GET"]),
+        Route("/coordinator/attendees/{attendee_id:id}", attendee_pages.show, methods=["GET"]),
         # An attendee's data: download it, erase it (before the generic actions' route).
         Route(
-            "/coordinator/attendees/{attendee_id:int}/export.json",
+            "/coordinator/attendees/{attendee_id:id}/export.json",
             rights_pages.export_json,
             methods=["GET"],
         ),
         Route(
-            "/coordinator/attendees/{attendee_id:int}/erase", rights_pages.erase, methods=["POST"]
+            "/coordinator/attendees/{attendee_id:id}/erase", rights_pages.erase, methods=["POST"]
         ),
         Route(
-            "/coordinator/attendees/{attendee_id:int}/{action:str}",
+            "/coordinator/attendees/{attendee_id:id}/{action:str}",
             attendee_pages.act,
             methods=["POST"],
         ),
@@ -332,7 +337,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             methods=["GET"],
         ),
         Route(
-            "/coordinator/rounds/{round_id:int}/groups.csv",
+            "/coordinator/rounds/{round_id:id}/groups.csv",
             attendee_pages.groups_csv,
             methods=["GET"],
         ),
@@ -375,30 +380,30 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
                 # Coordinators' rounds (bearer token).
                 Route("/rounds", rounds_api.rounds_index, methods=["GET"]),
                 Route("/rounds", rounds_api.plan, methods=["POST"]),
-                Route("/rounds/{round_id:int}", rounds_api.show, methods=["GET"]),
-                Route("/rounds/{round_id:int}/exclusions", rounds_api.exclude, methods=["POST"]),
+                Route("/rounds/{round_id:id}", rounds_api.show, methods=["GET"]),
+                Route("/rounds/{round_id:id}/exclusions", rounds_api.exclude, methods=["POST"]),
                 Route(
-                    "/rounds/{round_id:int}/exclusions/{attendee_id:int}",
+                    "/rounds/{round_id:id}/exclusions/{attendee_id:id}",
                     rounds_api.include,
                     methods=["DELETE"],
                 ),
-                Route("/rounds/{round_id:int}/keep-apart", rounds_api.keep_apart, methods=["POST"]),
+                Route("/rounds/{round_id:id}/keep-apart", rounds_api.keep_apart, methods=["POST"]),
                 Route(
-                    "/rounds/{round_id:int}/keep-apart/{attendee_a:int}/{attendee_b:int}",
+                    "/rounds/{round_id:id}/keep-apart/{attendee_a:id}/{attendee_b:id}",
                     rounds_api.allow_together,
                     methods=["DELETE"],
                 ),
-                Route("/rounds/{round_id:int}/pins", rounds_api.pin, methods=["POST"]),
+                Route("/rounds/{round_id:id}/pins", rounds_api.pin, methods=["POST"]),
                 Route(
-                    "/rounds/{round_id:int}/pins/{attendee_a:int}/{attendee_b:int}",
+                    "/rounds/{round_id:id}/pins/{attendee_a:id}/{attendee_b:id}",
                     rounds_api.unpin,
                     methods=["DELETE"],
                 ),
-                Route("/rounds/{round_id:int}/preset", rounds_api.preset, methods=["PUT"]),
-                Route("/rounds/{round_id:int}/publish", rounds_api.publish, methods=["POST"]),
+                Route("/rounds/{round_id:id}/preset", rounds_api.preset, methods=["PUT"]),
+                Route("/rounds/{round_id:id}/publish", rounds_api.publish, methods=["POST"]),
                 # Exports (bearer token).
                 Route("/attendees", attendees_api.attendees, methods=["GET"]),
-                Route("/rounds/{round_id:int}/groups", attendees_api.groups, methods=["GET"]),
+                Route("/rounds/{round_id:id}/groups", attendees_api.groups, methods=["GET"]),
             ],
         ),
         Mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static"),

@@ -6,7 +6,7 @@ answered 404 without a query. Registered once, on import (Starlette's convertors
 
 from __future__ import annotations
 
-from starlette.convertors import StringConvertor, register_url_convertor
+from starlette.convertors import IntegerConvertor, StringConvertor, register_url_convertor
 
 
 class SlugConvertor(StringConvertor):
@@ -25,6 +25,16 @@ class RandomTokenConvertor(StringConvertor):
     # personal-page links.
     regex = "[A-Za-z0-9_-]{43}"
 
+
+class IdConvertor(IntegerConvertor):
+    # A row id in a path: digits, at most nine of them, so that it always fits the database's
+    # 32-bit integer (a larger number would fail in the driver, not be "not found").
+    regex = "[0-9]{1,9}"
+
+
+MAX_ID = 999_999_999
+
+register_url_convertor("id", IdConvertor())
 
 register_url_convertor("random_token", RandomTokenConvertor())
 register_url_convertor("slug", SlugConvertor())

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from functools import cache
+import inspect
+import re
+from collections.abc import Sequence
 from typing import Any, Literal
 
 from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import JSONResponse
+from starlette.routing import BaseRoute, Route
 
+from peernet.attendees.directory import MAX_QUERY
 from peernet.attendees.export_endpoints import AttendeeListOut, GroupsOut
+from peernet.attendees.models import AttendeeStatus
 from peernet.attendees.schemas import SignupIn
 from peernet.events.schemas import AgendaOut
 from peernet.rounds.schemas import (
@@ -21,7 +26,10 @@ from peernet.rounds.schemas import (
     RoundListOut,
     RoundOut,
 )
+from peernet.settings import LOCALES
+from peernet.taxonomy.service import get_taxonomy
 from peernet.themes.schemas import ThemesOut
+from peernet.web.convertors import MAX_ID, RandomTokenConvertor, SlugConvertor, TokenConvertor
 
 
 class SignupAccepted(BaseModel):
@@ -101,14 +109,60 @@ def _html(description: str) -> dict[str, Any]:
     return {"description": description, "content": {"text/html": {"schema": {"type": "string"}}}}
 
 
-_SLUG = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
-_TOKEN = {"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}
-_LANG = {"name": "lang", "in": "query", "required": False, "schema": {"enum": ["nl", "en"]}}
+# Path parameters, with the shapes the router's convertors accept (peernet.web.convertors):
+# anything else never reaches a handler and is a 404.
+_SLUG = {
+    "name": "slug",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "pattern": f"^{SlugConvertor.regex}$", "maxLength": 64},
+}
+_TOKEN = {
+    "name": "token",
+    "in": "path",
+    "required": True,
+    "description": "A signed link from an email",
+    "schema": {"type": "string", "pattern": f"^{TokenConvertor.regex}$"},
+}
+_RANDOM_TOKEN = {
+    "name": "token",
+    "in": "path",
+    "required": True,
+    "description": "A single-use link from an email (stored only as a hash)",
+    "schema": {"type": "string", "pattern": f"^{RandomTokenConvertor.regex}$"},
+}
+# The JSON API refuses any other value with 422 (peernet.i18n.api_locale).
+_LANG = {
+    "name": "lang",
+    "in": "query",
+    "required": False,
+    "schema": {"type": "string", "enum": list(LOCALES)},
+}
+# Pages read ``nl`` or ``en`` and ignore anything else (the cookie, or Dutch, applies).
+_PAGE_LANG = {
+    "name": "lang",
+    "in": "query",
+    "required": False,
+    "description": "nl or en; any other value is ignored",
+    "schema": {"type": "string"},
+}
 _BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
+_TOO_LARGE = _json(ErrorBody, "The body is larger than MAX_BODY_BYTES (refused while reading)")
+_TOO_MANY = {
+    "description": "Over a per-client rate limit; Retry-After says when to try again",
+    "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+    "content": {"application/json": {"schema": _ref(ErrorBody)}},
+}
 
 
 def _int_param(name: str) -> dict[str, Any]:
-    return {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
+    # The router's ``int`` convertor takes digits only; ids are 32-bit in the database.
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "schema": {"type": "integer", "minimum": 0, "maximum": MAX_ID},
+    }
 
 
 def _coordinator_op(
@@ -123,13 +177,12 @@ def _coordinator_op(
     responses: dict[str, Any] = {
         "200": _json(ok, "The round as it is now"),
         "401": _json(ErrorBody, "No valid API token"),
+        "422": _json(ValidationErrorBody, "Invalid fields or query parameters, each named"),
     }
     if params:
         responses["404"] = _json(ErrorBody, "No such round")
     if conflict:
         responses["409"] = _json(ErrorBody, conflict)
-    if body is not None or params:
-        responses["422"] = _json(ValidationErrorBody, "Invalid fields, each named")
     operation: dict[str, Any] = {
         "summary": summary,
         "security": _BEARER,
@@ -137,6 +190,8 @@ def _coordinator_op(
         "responses": responses,
     }
     if body is not None:
+        responses["413"] = _TOO_LARGE
+        responses["415"] = _json(ErrorBody, "The body is not application/json")
         operation["requestBody"] = {
             "required": True,
             "content": {"application/json": {"schema": _ref(body)}},
@@ -194,9 +249,28 @@ def _rounds_paths() -> dict[str, Any]:
 
 
 def _export_paths() -> dict[str, Any]:
+    taxonomy = get_taxonomy()
+    choices: dict[str, dict[str, Any]] = {
+        "q": {"type": "string", "maxLength": MAX_QUERY},
+        # An empty value is no filter (what the directory's form sends for "all").
+        "status": {"type": "string", "enum": ["", *(s.value for s in AttendeeStatus)]},
+        "discipline": {"type": "string", "enum": ["", *taxonomy.disciplines]},
+        "region": {"type": "string", "enum": ["", *taxonomy.regions]},
+        "event": {
+            "type": "string",
+            "description": "An event's slug (422 if there is no such event)",
+            "pattern": f"^({SlugConvertor.regex})?$",
+        },
+        "page": {
+            "anyOf": [
+                {"type": "integer", "minimum": 1, "maximum": 99_999},
+                {"type": "string", "enum": [""]},
+            ]
+        },
+    }
     filters = [
-        {"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
-        for name in ("q", "status", "discipline", "region", "event")
+        {"name": name, "in": "query", "required": False, "schema": schema}
+        for name, schema in choices.items()
     ]
     attendees = _coordinator_op(
         "Every attendee the filters find, without notes (recorded in the audit log)",
@@ -204,7 +278,7 @@ def _export_paths() -> dict[str, Any]:
         params=(),
         conflict=None,
     )
-    attendees["parameters"] = [*filters, _LANG]
+    attendees["parameters"] = filters
     attendees["responses"]["422"] = _json(ValidationErrorBody, "Invalid filters, each named")
     attendees["responses"]["200"]["description"] = "The attendees"
     groups = _coordinator_op(
@@ -213,14 +287,106 @@ def _export_paths() -> dict[str, Any]:
         conflict=None,
     )
     groups["responses"]["200"]["description"] = "The round's groups"
+    groups["parameters"] = [_int_param("round_id")]
     return {
         "/api/v1/attendees": {"get": attendees},
         "/api/v1/rounds/{round_id}/groups": {"get": groups},
     }
 
 
-@cache
-def build_document() -> dict[str, Any]:
+# The pages' path parameters, by the router's convertor name.
+_PAGE_PARAMS: dict[str, Any] = {"slug": _SLUG, "token": _TOKEN, "random_token": _RANDOM_TOKEN}
+# What a page answers besides its own content, per method.
+_PAGE_ANSWERS: dict[str, dict[str, str]] = {
+    "GET": {
+        "303": "Not signed in (coordinator pages, the personal page): to the sign-in",
+        "404": "Unknown event, round, attendee or link",
+        "410": "An emailed link that has expired, or a closed event",
+    },
+    "POST": {
+        "303": "Done: to the page that shows the result",
+        "403": "Missing or wrong CSRF token, or a foreign Origin",
+        "404": "Unknown event, round, attendee or link",
+        "409": "A link used already, or an edit that lost a race",
+        "410": "An emailed link that has expired, or a closed event",
+        "413": "The body is larger than MAX_BODY_BYTES (MAX_UPLOAD_BYTES for the CSV import)",
+        "422": "The form again, with a message at each bad field",
+    },
+}
+_MEDIA = {
+    ".csv": "text/csv",
+    ".json": "application/json",
+    ".svg": "image/svg+xml",
+    ".ics": "text/calendar",
+}
+
+
+def _page_operation(path: str, method: str, route: Route, limited: bool) -> dict[str, Any]:
+    params = [
+        _PAGE_PARAMS.get(kind) or (_int_param(name) if kind == "int" else _str_param(name))
+        for name, kind in re.findall(r"\{(\w+):(\w+)\}", route.path)
+    ]
+    suffix = next((s for s in _MEDIA if path.endswith(s)), None)
+    if path.endswith(".png"):
+        content = {"image/png": {"schema": {"type": "string", "format": "binary"}}}
+    elif suffix == ".json":
+        # A download of JSON: the themes' figures have their model, the rest are objects.
+        schema = _ref(ThemesOut) if path.startswith("/themes") else {"type": "object"}
+        content = {"application/json": {"schema": schema}}
+    else:
+        content = {_MEDIA[suffix] if suffix else "text/html": {"schema": {"type": "string"}}}
+    doc = inspect.getdoc(route.endpoint)
+    responses: dict[str, Any] = {"200": {"description": "The page", "content": content}}
+    for status, description in _PAGE_ANSWERS[method].items():
+        responses[status] = _html(description)
+    # A redirect has no body, only where to go.
+    responses["303"] = {
+        "description": _PAGE_ANSWERS[method]["303"],
+        "headers": {"Location": {"schema": {"type": "string"}}},
+    }
+    if limited:
+        responses["429"] = {**_TOO_MANY, "content": _html("")["content"]}
+    operation: dict[str, Any] = {
+        "summary": doc.splitlines()[0] if doc else f"{method} {path} (HTML)",
+        "tags": ["pages"],
+        "parameters": [*params, _PAGE_LANG],
+        "responses": responses,
+    }
+    if method == "POST":
+        operation["requestBody"] = {
+            "required": False,
+            "content": {
+                "application/x-www-form-urlencoded": {"schema": {"type": "object"}},
+                "multipart/form-data": {"schema": {"type": "object"}},
+            },
+        }
+    return operation
+
+
+def _str_param(name: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+
+
+def _page_paths(routes: Sequence[BaseRoute]) -> dict[str, Any]:
+    """Every HTML route the app serves (walked from its route table, so none is left out)."""
+    from peernet.web.ratelimit import family_of
+
+    paths: dict[str, Any] = {}
+    for route in routes:
+        if not isinstance(route, Route) or route.path == "/healthz":
+            continue
+        path = re.sub(r"\{(\w+):\w+\}", r"{\1}", route.path)
+        for method in sorted((route.methods or set()) - {"HEAD"}):
+            sample = re.sub(r"\{\w+\}", "x", path)
+            limited = family_of(method, sample) is not None
+            paths.setdefault(path, {})[method.lower()] = _page_operation(
+                path, method, route, limited
+            )
+    return paths
+
+
+def build_document(routes: Sequence[BaseRoute] = ()) -> dict[str, Any]:
+    """The document; ``routes`` are the app's own, for the pages."""
     schemas: dict[str, Any] = {}
     for model in _MODELS:
         schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
@@ -244,8 +410,14 @@ def build_document() -> dict[str, Any]:
                         "202": _json(SignupAccepted, "Stored; a confirmation email is on its way"),
                         "404": _json(ErrorBody, "No event with this slug"),
                         "410": _json(ErrorBody, "Sign-up for this event is closed"),
+                        "413": _TOO_LARGE,
                         "415": _json(ErrorBody, "The body is not application/json"),
-                        "422": _json(ValidationErrorBody, "Invalid fields, each named"),
+                        "422": _json(
+                            ValidationErrorBody,
+                            "Invalid fields, each named; also JSON nested deeper than"
+                            " MAX_JSON_DEPTH, or a theme both in expertise and in gaps",
+                        ),
+                        "429": _TOO_MANY,
                     },
                 }
             },
@@ -258,7 +430,7 @@ def build_document() -> dict[str, Any]:
                             "in": "query",
                             "required": False,
                             "description": "A police unit's key (see /api/v1/taxonomy)",
-                            "schema": {"type": "string"},
+                            "schema": {"type": "string", "enum": list(get_taxonomy().regions)},
                         },
                         _LANG,
                     ],
@@ -278,7 +450,7 @@ def build_document() -> dict[str, Any]:
                             "in": "query",
                             "required": False,
                             "description": "Only this police unit",
-                            "schema": {"type": "string"},
+                            "schema": {"type": "string", "enum": list(get_taxonomy().regions)},
                         }
                     ],
                     "responses": {
@@ -292,7 +464,8 @@ def build_document() -> dict[str, Any]:
                     "summary": "Roles, disciplines, regions, themes, languages, meetings",
                     "parameters": [_LANG],
                     "responses": {
-                        "200": _json(Taxonomy, "The taxonomy with Dutch and English labels")
+                        "200": _json(Taxonomy, "The taxonomy with Dutch and English labels"),
+                        "422": _json(ValidationErrorBody, "A lang other than nl or en"),
                     },
                 }
             },
@@ -316,55 +489,7 @@ def build_document() -> dict[str, Any]:
                     },
                 }
             },
-            "/join/{slug}": {
-                "get": {
-                    "summary": "The sign-up form (HTML)",
-                    "parameters": [_SLUG, _LANG],
-                    "responses": {
-                        "200": _html("The form"),
-                        "404": _html("Unknown event"),
-                        "410": _html("Sign-up closed"),
-                    },
-                },
-                "post": {
-                    "summary": "Submit the sign-up form (HTML, CSRF-protected)",
-                    "parameters": [_SLUG, _LANG],
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "application/x-www-form-urlencoded": {"schema": {"type": "object"}}
-                        },
-                    },
-                    "responses": {
-                        "200": _html("Check your inbox"),
-                        "403": _html("Missing or wrong CSRF token"),
-                        "422": _html("The form again, with a message at each bad field"),
-                    },
-                },
-            },
-            "/confirm/{token}": {
-                "get": {
-                    "summary": "Show the confirm button for an emailed link (changes nothing)",
-                    "parameters": [_TOKEN, _LANG],
-                    "responses": {
-                        "200": _html("The confirm button"),
-                        "404": _html("Unknown link"),
-                        "409": _html("Already used"),
-                        "410": _html("Expired"),
-                    },
-                },
-                "post": {
-                    "summary": "Confirm the sign-up",
-                    "parameters": [_TOKEN, _LANG],
-                    "responses": {
-                        "200": _html("Confirmed"),
-                        "403": _html("Missing or wrong CSRF token"),
-                        "404": _html("Unknown link"),
-                        "409": _html("Already used"),
-                        "410": _html("Expired"),
-                    },
-                },
-            },
+            **_page_paths(routes),
         },
         "components": {
             "schemas": schemas,
@@ -380,4 +505,8 @@ def build_document() -> dict[str, Any]:
 
 
 async def document(request: Request) -> JSONResponse:
-    return JSONResponse(build_document())
+    # Built once per app: the taxonomy and the routes do not change while it runs.
+    built = getattr(request.app.state, "openapi", None)
+    if built is None:
+        built = request.app.state.openapi = build_document(request.app.routes)
+    return JSONResponse(built)

@@ -110,18 +110,20 @@ def test_the_development_key_still_serves_a_loopback_base_url(base_url: str) -> 
 
 
 def test_the_previous_key_is_read_but_never_used_to_sign() -> None:
+    from peernet.attendees.models import new_public_id
     from peernet.links import read_subscription, subscription_url
 
+    someone = new_public_id()
     old = load_settings({"SECRET_KEY": "o" * 40})
     rotated = load_settings({"SECRET_KEY": "n" * 40, "SECRET_KEY_PREVIOUS": "o" * 40})
     after = load_settings({"SECRET_KEY": "n" * 40})
-    link = subscription_url(old, "unsubscribe", 7)
+    link = subscription_url(old, "unsubscribe", someone)
     token = link.rsplit("/", 1)[1]
-    assert read_subscription(rotated, "unsubscribe", token) == 7
+    assert read_subscription(rotated, "unsubscribe", token) == someone
     # New links are signed with the new key only: the old key alone cannot read them.
-    fresh = subscription_url(rotated, "unsubscribe", 7).rsplit("/", 1)[1]
+    fresh = subscription_url(rotated, "unsubscribe", someone).rsplit("/", 1)[1]
     assert fresh != token
-    assert read_subscription(after, "unsubscribe", fresh) == 7
+    assert read_subscription(after, "unsubscribe", fresh) == someone
     with pytest.raises(Exception, match="invalid"):
         read_subscription(old, "unsubscribe", fresh)
     # Once the previous key is dropped, links signed with it stop working.

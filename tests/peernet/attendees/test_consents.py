@@ -269,7 +269,8 @@ async def test_a_renewal_link_of_someone_who_left_or_a_tampered_one_does_nothing
 ) -> None:
     anouk = await an_attendee()
     await consented(anouk)
-    link = consent_renewal_url(settings, anouk.id, new_version).removeprefix(settings.base_url)
+    link = consent_renewal_url(settings, anouk.public_id, new_version)
+    link = link.removeprefix(settings.base_url)
     assert (await client.get(link[:-2] + "xx")).status_code == 404
     await unsubscribe(anouk.id)
     assert (await client.get(link)).status_code == 404

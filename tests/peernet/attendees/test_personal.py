@@ -141,7 +141,7 @@ async def test_the_pause_page_from_emails_offers_six_months_and_until_resumed(
     client: httpx.AsyncClient, settings: Settings
 ) -> None:
     anouk, _ = await a_pair()
-    url = subscription_url(settings, "pause", anouk.id).removeprefix("https://peernet.test")
+    url = subscription_url(settings, "pause", anouk.public_id).removeprefix("https://peernet.test")
     page = await client.get(url)
     assert 'value="6"' in page.text and 'value="until_resumed"' in page.text
     answer = await client.post(url, data={"months": "until_resumed"})

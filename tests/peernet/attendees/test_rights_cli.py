@@ -17,13 +17,12 @@ def sqlite_env(tmp_path: Path) -> dict[str, str]:
     assert run("migrate", env=env).returncode == 0
     with sqlite3.connect(tmp_path / "cli.sqlite3") as db:
         db.execute(
-            "INSERT INTO attendee (name, email, email_normalized, organisation, role, region,"
-            " expertise, gaps, languages, meeting_preference, locale, status, created_at,"
-            " updated_at, public_id) VALUES ('Anouk de Vries', 'Anouk@Example.org',"
-            " 'anouk@example.org',"
+            "INSERT INTO attendee (public_id, name, email, email_normalized, organisation, role,"
+            " region, expertise, gaps, languages, meeting_preference, locale, status, created_at,"
+            " updated_at) VALUES ('anouk-public-id-000001', 'Anouk de Vries',"
+            " 'Anouk@Example.org', 'anouk@example.org',"
             " 'Gemeente Utrecht', 'teacher', 'limburg', '[]', '[]', '[\"nl\"]', 'either', 'nl',"
-            " 'active', '2026-11-01 10:00:00+00:00', '2026-11-01 10:00:00+00:00',"
-            " 'p-anouk-de-vries')"
+            " 'active', '2026-11-01 10:00:00+00:00', '2026-11-01 10:00:00+00:00')"
         )
     return env
 

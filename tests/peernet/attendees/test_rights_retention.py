@@ -119,7 +119,7 @@ async def test_the_inactive_are_asked_once_and_erased_30_days_after_a_silent_que
     answered = await client.post(path(found.group(0)))
     assert answered.status_code == 200 and "Fijn dat je blijft" in answered.text
     match = await Match.get()
-    url = answer_url(settings, match_id=match.id, attendee_id=ruud.id, answer="met")
+    url = answer_url(settings, match_id=match.id, public_id=ruud.public_id, answer="met")
     frozen_clock.advance(DAY)
     await record_answer(settings, url.rsplit("/", 1)[1])
 
@@ -139,9 +139,12 @@ async def test_a_stay_link_is_refused_when_forged_or_after_erasure(
     client: httpx.AsyncClient, settings: Settings, frozen_clock: Clock
 ) -> None:
     anouk = await an_attendee()
-    url = path(stay_url(settings, anouk.id))
+    url = path(stay_url(settings, anouk.public_id))
     forged = path(
-        stay_url(make_settings(SECRET_KEY="another-secret-key-long-enough-0123456789"), 1)
+        stay_url(
+            make_settings(SECRET_KEY="another-secret-key-long-enough-0123456789"),
+            anouk.public_id,
+        )
     )
     assert (await client.get(forged)).status_code == 404
     assert (await client.post(url[:-2] + "xx")).status_code == 404
@@ -154,16 +157,16 @@ async def test_leaving_keeps_the_profile_by_default_or_erases_it_now(
 ) -> None:
     anouk, ruud = await a_pair()
     await a_published_round(settings, [[anouk.id, ruud.id]])
-    form = await client.get(path(subscription_url(settings, "unsubscribe", anouk.id)))
+    form = await client.get(path(subscription_url(settings, "unsubscribe", anouk.public_id)))
     assert 'value="keep" checked' in form.text and 'value="erase"' in form.text
 
-    kept = await client.post(path(subscription_url(settings, "unsubscribe", ruud.id)))
+    kept = await client.post(path(subscription_url(settings, "unsubscribe", ruud.public_id)))
     assert "30 dagen" in kept.text
     left = await Attendee.get(id=ruud.id)
     assert left.status is AttendeeStatus.LEFT and left.left_at == frozen_clock.current
 
     erased = await client.post(
-        path(subscription_url(settings, "unsubscribe", anouk.id)), data={"data": "erase"}
+        path(subscription_url(settings, "unsubscribe", anouk.public_id)), data={"data": "erase"}
     )
     assert erased.status_code == 200 and "gewist" in erased.text
     gone = await Attendee.get(id=anouk.id)

@@ -47,7 +47,7 @@ async def test_a_get_of_the_unsubscribe_link_only_shows_the_button(
     client: httpx.AsyncClient, settings: Settings
 ) -> None:
     anouk, _ = await a_pair()
-    page = await client.get(path(subscription_url(settings, "unsubscribe", anouk.id)))
+    page = await client.get(path(subscription_url(settings, "unsubscribe", anouk.public_id)))
     assert page.status_code == 200
     assert "Meld me af" in page.text
     assert (await Attendee.get(id=anouk.id)).status is AttendeeStatus.ACTIVE
@@ -77,8 +77,8 @@ async def test_a_forged_unsubscribe_link_changes_nothing(
     client: httpx.AsyncClient, settings: Settings
 ) -> None:
     anouk, _ = await a_pair()
-    url = subscription_url(settings, "unsubscribe", anouk.id)
-    other_key = subscription_url(settings, "pause", anouk.id).rsplit("/", 1)[1]
+    url = subscription_url(settings, "unsubscribe", anouk.public_id)
+    other_key = subscription_url(settings, "pause", anouk.public_id).rsplit("/", 1)[1]
     for bad in (url[:-2], f"/unsubscribe/{other_key}"):
         assert (await client.post(path(bad))).status_code == 404
     assert (await Attendee.get(id=anouk.id)).status is AttendeeStatus.ACTIVE
@@ -89,7 +89,7 @@ async def test_a_pause_ends_on_its_own(
     client: httpx.AsyncClient, settings: Settings, frozen_clock: Clock, months: int
 ) -> None:
     anouk, _ = await a_pair()
-    url = path(subscription_url(settings, "pause", anouk.id))
+    url = path(subscription_url(settings, "pause", anouk.public_id))
     assert "Pauzeer mijn koppelingen" in (await client.get(url)).text
     done = await client.post(url, data={"months": str(months)})
     assert done.status_code == 200
@@ -111,7 +111,7 @@ async def test_a_pause_of_another_length_is_refused_at_the_field(
     client: httpx.AsyncClient, settings: Settings, months: str | None
 ) -> None:
     anouk, _ = await a_pair()
-    url = path(subscription_url(settings, "pause", anouk.id))
+    url = path(subscription_url(settings, "pause", anouk.public_id))
     response = await client.post(url, data={} if months is None else {"months": months})
     assert response.status_code == 422
     assert 'id="months-error"' in response.text
@@ -124,3 +124,19 @@ def test_add_months_keeps_the_day_or_takes_the_last_one() -> None:
     )
     assert add_months(datetime(2026, 11, 30, tzinfo=UTC), 3) == datetime(2027, 2, 28, tzinfo=UTC)
     assert add_months(datetime(2027, 12, 15, tzinfo=UTC), 1) == datetime(2028, 1, 15, tzinfo=UTC)
+
+
+async def test_a_pause_link_of_someone_not_being_matched_does_not_claim_a_pause(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    anouk, ruud = await a_pair()
+    await Attendee.filter(id=anouk.id).update(status=AttendeeStatus.PENDING)
+    await Attendee.filter(id=ruud.id).update(status=AttendeeStatus.LEFT)
+    for person, status in ((anouk, AttendeeStatus.PENDING), (ruud, AttendeeStatus.LEFT)):
+        url = path(subscription_url(settings, "pause", person.public_id))
+        assert (await client.get(url)).status_code == 404
+        answer = await client.post(url, data={"months": "1"})
+        assert answer.status_code == 404
+        assert "Deze link werkt niet" in answer.text
+        after = await Attendee.get(id=person.id)
+        assert after.status is status and after.paused_until is None

@@ -104,3 +104,10 @@ async def test_the_api_lists_the_agenda_and_names_a_bad_unit(
     assert len(everything["events"]) == 2
     bad = await client.get("/api/v1/events", params={"unit": "atlantis"})
     assert bad.status_code == 422 and bad.json()["fields"] == {"unit": "unknown_choice"}
+    # The API is strict where the page is lenient: an empty unit or another language is
+    # refused, as the OpenAPI document says (found by schemathesis).
+    empty = await client.get("/api/v1/events", params={"unit": ""})
+    assert empty.status_code == 422 and empty.json()["fields"] == {"unit": "unknown_choice"}
+    other = await client.get("/api/v1/events", params={"lang": "false"})
+    assert other.status_code == 422 and other.json()["fields"] == {"lang": "unknown_choice"}
+    assert (await client.get("/agenda", params={"unit": ""})).status_code == 200

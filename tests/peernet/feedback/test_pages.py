@@ -5,6 +5,7 @@ import re
 import httpx
 import pytest
 
+from peernet.attendees.models import new_public_id
 from peernet.feedback.models import MatchFeedback, MeetingAnswer
 from peernet.feedback.nudges import queue_due_nudges
 from peernet.links import answer_url
@@ -65,7 +66,7 @@ async def test_a_forged_or_foreign_answer_link_is_refused(
     tampered = links[0][:-3] + ("aaa" if not links[0].endswith("aaa") else "bbb")
     assert (await client.post(tampered)).status_code == 404
     match = await Match.get()
-    stranger = answer_url(settings, match_id=match.id, attendee_id=999, answer="met")
+    stranger = answer_url(settings, match_id=match.id, public_id=new_public_id(), answer="met")
     response = await client.post(stranger.removeprefix("https://peernet.test"))
     assert response.status_code == 404
     assert "Deze link werkt niet" in response.text

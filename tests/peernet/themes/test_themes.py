@@ -212,3 +212,23 @@ def test_a_lone_small_cell_takes_a_second_one_with_it() -> None:
 @pytest.mark.parametrize("path", ["/themes/atlantis", "/themes/atlantis.csv"])
 async def test_an_unknown_unit_is_not_found(client: httpx.AsyncClient, path: str) -> None:
     assert (await client.get(path)).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "path", ["/themes", "/themes/midden_nederland", "/themes.csv", "/api/v1/themes"]
+)
+async def test_a_network_with_nobody_counted_yet_shows_no_figures(
+    client: httpx.AsyncClient, path: str
+) -> None:
+    # Found by schemathesis: with nobody counted there were no half-years, and a total of no
+    # parts made the protection give up with a 500.
+    answer = await client.get(path)
+    assert answer.status_code == 200
+
+
+def test_a_leak_that_no_cell_can_close_hides_everything_rather_than_fail() -> None:
+    # A small total pinned by a group of no parts, with nothing left to hide there: then
+    # nothing is shown at all (before, this was a RuntimeError and a 500).
+    values: dict[Hashable, int] = {"n": 0, "a": 9}
+    hidden = protect(values, [Group("n", ())], {"n", "a"})
+    assert hidden == {"n": "fewer_than_5", "a": "hidden"}

@@ -83,3 +83,58 @@ async def test_an_unknown_path_is_a_dutch_404_page(client: httpx.AsyncClient) ->
     response = await client.get("/nergens")
     assert response.status_code == 404
     assert "Pagina niet gevonden" in response.text
+
+
+async def test_the_openapi_document_gives_the_allowed_values_and_shapes(
+    client: httpx.AsyncClient,
+) -> None:
+    doc = (await client.get("/api/v1/openapi.json")).json()
+    signup = doc["components"]["schemas"]["SignupIn"]["properties"]
+    taxonomy = get_taxonomy()
+    assert signup["role"]["enum"] == list(taxonomy.roles)
+    assert signup["region"]["enum"] == list(taxonomy.regions)
+    assert signup["expertise"]["items"]["enum"] == list(taxonomy.themes)
+    assert signup["gaps"]["maxItems"] == 5
+    assert signup["languages"]["items"]["enum"] == list(taxonomy.languages)
+    assert signup["meeting_preference"]["enum"] == list(taxonomy.meeting_preferences)
+    assert signup["consent"]["const"] is True
+    assert signup["name"]["maxLength"] == 120
+    name = re.compile(signup["name"]["pattern"])
+    assert name.match("Anouk de Vries") and name.match("Émile Oğuz")
+    for bad in ("Anouk\u202eseirV", "zero\u200bwidth", "\ufeffbom", "line\nbreak", "   "):
+        assert not name.match(bad), bad
+    operation = doc["paths"]["/api/v1/events/{slug}/signups"]["post"]
+    slug = operation["parameters"][0]["schema"]
+    assert slug["maxLength"] == 64 and not re.fullmatch(slug["pattern"], "a" * 65)
+    assert re.fullmatch(slug["pattern"].strip("^$"), "omei-utrecht-2026-11-12")
+    assert {"413", "422", "429"} <= set(operation["responses"])
+    lang = doc["paths"]["/api/v1/taxonomy"]["get"]["parameters"][0]
+    assert lang["name"] == "lang" and lang["schema"]["enum"] == ["nl", "en"]
+
+
+async def test_the_json_api_refuses_a_lang_it_does_not_know(client: httpx.AsyncClient) -> None:
+    for value in ("false", "de", ""):
+        answer = await client.get(f"/api/v1/taxonomy?lang={value}")
+        assert answer.status_code == 422, value
+        assert answer.json()["fields"] == {"lang": "unknown_choice"}
+    assert (await client.get("/api/v1/taxonomy?lang=en")).status_code == 200
+    assert (await client.get("/api/v1/taxonomy")).status_code == 200
+
+
+async def test_the_openapi_document_describes_every_page(client: httpx.AsyncClient) -> None:
+    doc = (await client.get("/api/v1/openapi.json")).json()
+    served: set[tuple[str, str]] = set()
+    for route in create_app(make_settings(), manage_database=False).routes:
+        if isinstance(route, Route):
+            path = re.sub(r"\{(\w+):\w+\}", r"{\1}", route.path)
+            served |= {(path, m.lower()) for m in route.methods or () if m != "HEAD"}
+    documented = {(path, method) for path, item in doc["paths"].items() for method in item}
+    assert sorted(served - documented) == []
+    join = doc["paths"]["/join/{slug}"]
+    assert "text/html" in join["get"]["responses"]["200"]["content"]
+    assert {"403", "413", "422", "429"} <= set(join["post"]["responses"])
+    assert "429" not in doc["paths"]["/privacy"]["get"]["responses"]
+    assert (
+        "image/png"
+        in doc["paths"]["/coordinator/events/{slug}/qr.png"]["get"]["responses"]["200"]["content"]
+    )

@@ -90,13 +90,13 @@ _PARAM = re.compile(r"{([^}:]+)(?::([^}]+))?}")
 @dataclass(frozen=True)
 class Endpoint:
     method: str
-    path: str  # as declared, e.g. /coordinator/tokens/{token_id:int}/revoke
+    path: str  # as declared, e.g. /coordinator/tokens/{token_id:id}/revoke
     handler: Callable[..., Any]
 
     @property
     def url(self) -> str:
         """The path with dummy values: 1 for numbers, "x" for the rest."""
-        return _PARAM.sub(lambda m: "1" if m.group(2) in ("int", "float") else "x", self.path)
+        return _PARAM.sub(lambda m: "1" if m.group(2) in ("int", "id", "float") else "x", self.path)
 
 
 def endpoints(routes: list[BaseRoute], prefix: str = "") -> Iterator[Endpoint]:
@@ -175,7 +175,7 @@ async def test_the_walk_reaches_the_coordinator_routes(settings: Settings) -> No
         ("GET", "/coordinator/results"),
         ("POST", "/coordinator/logout"),
         ("GET", "/coordinator/audit"),
-        ("POST", "/coordinator/tokens/{token_id:int}/revoke"),
+        ("POST", "/coordinator/tokens/{token_id:id}/revoke"),
         ("POST", "/api/v1/events/{slug}/signups"),
         ("GET", "/coordinator/events"),
         ("POST", "/coordinator/events/new"),
@@ -187,16 +187,16 @@ async def test_the_walk_reaches_the_coordinator_routes(settings: Settings) -> No
         ("GET", "/coordinator/events/{slug}/qr.png"),
         ("GET", "/coordinator/attendees"),
         ("GET", "/coordinator/attendees.csv"),
-        ("GET", "/coordinator/attendees/{attendee_id:int}"),
-        ("POST", "/coordinator/attendees/{attendee_id:int}/{action:str}"),
-        ("GET", "/coordinator/attendees/{attendee_id:int}/export.json"),
-        ("POST", "/coordinator/attendees/{attendee_id:int}/erase"),
+        ("GET", "/coordinator/attendees/{attendee_id:id}"),
+        ("POST", "/coordinator/attendees/{attendee_id:id}/{action:str}"),
+        ("GET", "/coordinator/attendees/{attendee_id:id}/export.json"),
+        ("POST", "/coordinator/attendees/{attendee_id:id}/erase"),
         ("GET", "/coordinator/events/{slug}/import"),
         ("POST", "/coordinator/events/{slug}/import"),
         ("GET", "/coordinator/events/{slug}/import/template.csv"),
-        ("GET", "/coordinator/rounds/{round_id:int}/groups.csv"),
+        ("GET", "/coordinator/rounds/{round_id:id}/groups.csv"),
         ("GET", "/api/v1/attendees"),
-        ("GET", "/api/v1/rounds/{round_id:int}/groups"),
+        ("GET", "/api/v1/rounds/{round_id:id}/groups"),
     } <= walked
     # The allowlist names only routes that exist: a stale entry would silently open a
     # route added later under that name.

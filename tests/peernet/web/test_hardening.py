@@ -139,7 +139,7 @@ async def test_one_click_unsubscribe_still_works_without_origin_or_cookies(
     client: httpx.AsyncClient, settings: Settings
 ) -> None:
     anouk, _ = await a_pair()
-    url = subscription_url(settings, "unsubscribe", anouk.id)
+    url = subscription_url(settings, "unsubscribe", anouk.public_id)
     client.cookies.clear()
     response = await client.post(
         url.removeprefix("https://peernet.test"),
