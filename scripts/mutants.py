@@ -147,6 +147,10 @@ def run(module: Module) -> tuple[int, int, list[str]]:
     directory = _prepare(module)
     patterns = [f"{module.name}.{function}__mutmut_*" for function in module.functions]
     env = {**os.environ, "PEERNET_ENV": "test"}
+    # The database the tests use (default: a fresh SQLite file). Some outbox mutants (the
+    # row locks) only show on PostgreSQL: MUTANTS_DATABASE_URL=postgres://.../test_x.
+    if os.environ.get("MUTANTS_DATABASE_URL"):
+        env["DATABASE_URL"] = os.environ["MUTANTS_DATABASE_URL"]
     command = [
         sys.executable,
         "-m",

@@ -10,6 +10,8 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from tortoise import connections
+from tortoise.transactions import in_transaction
 
 from notifications import DeliveryResult
 from peernet.outbox.dispatch import (
@@ -102,9 +104,37 @@ async def test_the_earliest_due_are_claimed_first_up_to_the_limit(frozen_clock: 
     earliest = await pending(frozen_clock, -timedelta(minutes=30))
     tie_a = await pending(frozen_clock, -timedelta(minutes=10))
     tie_b = await pending(frozen_clock, -timedelta(minutes=10))
+    # Written again after tie_b: on PostgreSQL it now lies after it in the table and in the
+    # index, so only the tie-break on id keeps the order in which they were queued.
+    await OutboxMessage.filter(id=tie_a.id).update(subject="Bericht, opnieuw")
     assert await ids_claimed(3) == [earliest.id, tie_a.id, tie_b.id]
     assert await ids_claimed(3) == [later.id]
     assert await ids_claimed(3) == []
+
+
+async def test_a_row_another_worker_holds_is_skipped_not_waited_for(
+    frozen_clock: Clock,
+) -> None:
+    if connections.get("default").capabilities.dialect != "postgres":
+        pytest.skip("SQLite has no row locks: one worker claims at a time")
+    held = await pending(frozen_clock, -timedelta(minutes=2))
+    free = await pending(frozen_clock, -timedelta(minutes=1))
+    locked, release = asyncio.Event(), asyncio.Event()
+
+    async def other_worker() -> None:
+        async with in_transaction():
+            await OutboxMessage.filter(id=held.id).select_for_update()
+            locked.set()
+            await release.wait()
+
+    holder = asyncio.create_task(other_worker())
+    await locked.wait()
+    try:
+        claimed = await asyncio.wait_for(ids_claimed(), timeout=10)
+    finally:
+        release.set()
+        await holder
+    assert claimed == [free.id]
 
 
 async def test_nothing_due_changes_nothing(frozen_clock: Clock) -> None:
@@ -231,6 +261,31 @@ async def test_a_batch_records_each_result_on_its_own_row(frozen_clock: Clock) -
         OutboxStatus.PENDING,
     ]
     assert (report.sent, report.failed, report.retrying) == (2, 1, 1)
+
+
+async def test_the_results_add_to_what_the_report_already_counts(frozen_clock: Clock) -> None:
+    await pending(frozen_clock, -SECOND)
+    await pending(frozen_clock, -SECOND)
+    for _ in range(2):
+        await pending(frozen_clock, -SECOND, deadline_at=frozen_clock.current)  # no time left
+    for _ in range(4):
+        await pending(frozen_clock, -SECOND)
+    rows = await claim_batch()
+    results = [
+        DeliveryResult.sent("250 a"),
+        DeliveryResult.sent("250 b"),
+        DeliveryResult.temporary("451 dead 1"),
+        DeliveryResult.temporary("451 dead 2"),
+        DeliveryResult.permanent("550 a"),
+        DeliveryResult.permanent("550 b"),
+        DeliveryResult.temporary("451 again 1"),
+        DeliveryResult.temporary("451 again 2"),
+    ]
+    # As a pass leaves it after dropping mail for an erased attendee, say.
+    report = DispatchReport(claimed=9, sent=1, failed=1, dead=1, retrying=1)
+    await _record(list(zip(rows, results, strict=True)), report)
+    assert (report.sent, report.dead, report.failed, report.retrying) == (3, 3, 3, 3)
+    assert len(report.errors) == 6
 
 
 # ---------------------------------------------------------------- the backoff
