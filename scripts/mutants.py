@@ -27,7 +27,7 @@ PACKAGES = ("matching", "notifications", "peernet")
 # A mutant that makes a test fail, hang or not type-check is caught; anything else
 # (survived, no test reached it, suspicious) counts against the score.
 CAUGHT = ("killed", "timeout", "caught by type check")
-GOAL = 90.0  # per cent caught, per module
+GOAL = 90.0  # per cent caught, per module (flagged when below)
 EXPLAINED = ROOT / "tests" / "MUTANTS.md"  # the survivors that change nothing observable
 
 
@@ -181,28 +181,30 @@ def main(argv: list[str]) -> int:
         raise SystemExit(f"unknown module; choose from {known}")
     explained = EXPLAINED.read_text("utf-8")
     rows = []
-    failing = False
+    unexplained_total = 0
     for module in chosen:
         total, killed, survivors = run(module)
         score = 100 * killed / total
         unexplained = [
             s for s in survivors if f"`{s.removeprefix(module.name + '.')}`" not in explained
         ]
-        failing |= score < GOAL or bool(unexplained)
+        unexplained_total += len(unexplained)
         functions = ", ".join(module.functions)
         rows.append(
-            f"| `{module.path}` ({functions}) | {total} | {killed} | {total - killed}"
-            f" | {score:.1f}% |"
+            f"| `{module.path}` ({functions}) | {total} | {killed} | {len(survivors)}"
+            f" | {len(survivors) - len(unexplained)} | {score:.1f}%"
+            f"{'' if score >= GOAL else ' (below 90%)'} |"
         )
         print(f"{module.path}: {rows[-1]}", flush=True)
         for survivor in survivors:
-            note = "not explained in tests/MUTANTS.md" if survivor in unexplained else "equivalent"
+            note = "NOT EXPLAINED in tests/MUTANTS.md" if survivor in unexplained else "listed"
             print(f"    survived ({note}): {survivor}", flush=True)
     print()
-    print("| module (functions) | mutants | killed | survived | score |")
-    print("|---|---|---|---|---|")
+    print("| module (functions) | mutants | caught | survived | of which listed | caught % |")
+    print("|---|---|---|---|---|---|")
     print("\n".join(rows))
-    return 1 if failing else 0
+    # A survivor nobody explained is a missing test (or a new equivalent mutant to list).
+    return 1 if unexplained_total else 0
 
 
 if __name__ == "__main__":
