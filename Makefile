@@ -8,7 +8,7 @@ PG_USER ?= $(shell for u in postgres root; do psql -h 127.0.0.1 -U $$u -d test -
 TEST_POSTGRES_URL ?= postgres://$(or $(PG_USER),postgres)@127.0.0.1:5432/test
 TEST_TMP := $(shell mktemp -u /tmp/peernet-make-XXXXXX)
 
-.PHONY: demo test venv lint typecheck test-sqlite test-postgres browser bench clean
+.PHONY: demo test venv lint typecheck test-sqlite test-postgres browser bench mutants clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -71,5 +71,11 @@ bench: venv
 	$(BIN)/python -m benchmarks.csv_import
 	$(BIN)/python -m benchmarks.themes_suppression
 
+# Mutation testing (mutmut 3) of the modules that judge and guard, one at a time with their
+# own tests; prints the score per module. Slow (minutes per module), not part of `make test`.
+# One module: make mutants MUTANTS_MODULES=notifications/headers.py
+mutants: venv
+	$(BIN)/python -m scripts.mutants $(MUTANTS_MODULES)
+
 clean:
-	rm -rf $(VENV) var peernet.sqlite3* .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) mutants var peernet.sqlite3* .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -51,7 +51,8 @@ class DispatchReport:
 def retry_delay(attempt: int, rng: random.Random | None = None) -> timedelta:
     """Exponential backoff with jitter: 1, 2, 4, ... minutes up to 4 hours, each
     scaled by a random factor in [0.5, 1.0) so that retries of a failed batch spread out."""
-    nominal: timedelta = min(FIRST_RETRY * 2 ** max(attempt - 1, 0), LONGEST_RETRY)
+    # Capped before multiplying: a timedelta overflows from attempt 42 on (a long deadline).
+    nominal: timedelta = FIRST_RETRY * min(2 ** max(attempt - 1, 0), LONGEST_RETRY / FIRST_RETRY)
     factor = 0.5 + (rng or random).random() / 2
     return nominal * factor
 
