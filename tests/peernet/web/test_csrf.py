@@ -16,6 +16,7 @@ from peernet.settings import Settings
 from peernet.web.csrf import (
     COOKIE,
     MAX_AGE,
+    TokenExpired,
     check_origin,
     check_token,
     issue_token,
@@ -128,7 +129,7 @@ def test_a_missing_token_is_refused(form_value: object) -> None:
 def test_a_token_without_its_cookie_is_refused(cookie: str | None) -> None:
     refused(
         lambda: check_token(request(cookie=cookie), signed("c00kie"), SETTINGS),
-        "csrf_token: missing",
+        "csrf_token: no cookie",
     )
 
 
@@ -183,9 +184,12 @@ def test_a_token_lasts_24_hours_and_not_a_second_longer() -> None:
     with time_machine.travel("2026-11-02 08:00:00 +0000", tick=False):
         check_token(request(cookie="c00kie"), token, SETTINGS)
     with time_machine.travel("2026-11-02 08:00:01 +0000", tick=False):
+        # Expired is told apart (TokenExpired), so a form can come back with its input kept.
+        with pytest.raises(TokenExpired):
+            check_token(request(cookie="c00kie"), token, SETTINGS)
         refused(
             lambda: check_token(request(cookie="c00kie"), token, SETTINGS),
-            "csrf_token: invalid or expired",
+            "csrf_token: expired",
         )
 
 
