@@ -4,29 +4,31 @@ The pairing is rounded from the assignment relaxation: the assignment problem on
 symmetric weight matrix has an optimum at least twice the weight of any pairing, so half of
 it bounds the best pairing from above. Its permutation splits into cycles; each cycle gives
 its best pairs (an even cycle one of its alternating halves, an odd cycle all but one of its
-people), and short augmenting paths then re-match whoever was left over.
+people), and short augmenting paths then re-match whoever was left over. Up to
+``CERTIFY_LIMIT`` people the result is then made exact and proven with odd-set cuts on the
+few pairs the relaxation's prices leave open (:mod:`matching._blossom`).
 """
 
 from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
-from scipy.optimize import linear_sum_assignment
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
+
+from matching._blossom import solve_candidates, tolerance
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
 
-# Above this size the dense relaxation is solved by pricing (column generation) on a
-# sparse candidate graph instead of one dense assignment: the same bound, much faster.
-DENSE_LIMIT = 1500
+# Up to this size the pairing is made exact and proven (see matching._blossom).
+CERTIFY_LIMIT = 4000
 # Up to this size the best pairing is found exactly, by dynamic programming over subsets.
 EXACT_LIMIT = 12
 # Candidates per person in the first sparse relaxation, and added per pricing round.
@@ -38,12 +40,17 @@ _PRICING_ROUNDS = 8
 @dataclass(frozen=True)
 class PairingResult:
     """Pairs ``(i, j)`` with ``i < j`` sorted, who is left ``unmatched`` (sorted), the
-    total ``weight`` of the pairs, and an ``upper_bound`` on the best possible total."""
+    total ``weight`` of the pairs, and an ``upper_bound`` on the best possible total.
+
+    ``exact`` is true when the pairing is proven to be a best one; ``upper_bound`` then
+    equals ``weight`` (to within round-off of ``1e-9`` relative, see
+    :mod:`matching._blossom`)."""
 
     pairs: list[tuple[int, int]]
     unmatched: list[int]
     weight: float
     upper_bound: float
+    exact: bool = False
 
 
 @dataclass(frozen=True)
@@ -73,20 +80,22 @@ def max_weight_pairs(
         weight are ever formed: this maximises weight, not the number of pairs. To pair as
         many people as possible, add the same large bonus to every allowed pair.
     method : {"auto", "dense", "pricing"}, optional
-        How the assignment relaxation is solved. ``"dense"`` runs
-        :func:`scipy.optimize.linear_sum_assignment` on the whole matrix; ``"pricing"``
-        solves it on a sparse candidate graph (each person's best partners) and adds the
-        pairs that its dual prices show to be missing until none is, which reaches the same
-        optimum much faster for large ``n``. ``"auto"`` (default) is dense up to
-        ``n = 1500``.
+        How the assignment relaxation is solved. ``"dense"`` solves it on every pair of
+        positive weight; ``"pricing"`` (and ``"auto"``, the default) solves it on a sparse
+        candidate graph (each person's best partners) and adds the pairs that its dual
+        prices show to be missing until none is, which reaches the same optimum much
+        faster.
 
     Returns
     -------
     PairingResult
         ``pairs`` with ``i < j``, ``unmatched`` people, ``weight`` (the sum of the pairs'
-        weights) and ``upper_bound``, half the optimum of the assignment relaxation (or a
-        dual solution of it): no pairing weighs more. ``weight / upper_bound`` certifies
-        how close to the best this pairing is.
+        weights), ``upper_bound`` (no pairing weighs more) and ``exact``. Up to
+        ``n = CERTIFY_LIMIT`` (4,000) the pairing is made exact and proven so: ``exact``
+        is true and ``upper_bound == weight``, from dual prices with odd-set terms that
+        cover every pair (see :mod:`matching._blossom`). Otherwise, or where that proof
+        would take too long, ``upper_bound`` comes from the assignment relaxation and
+        ``weight / upper_bound`` says how close to the best the pairing is at least.
 
     Raises
     ------
@@ -96,10 +105,9 @@ def max_weight_pairs(
 
     Notes
     -----
-    Up to ``n = 12`` the best pairing is found exactly (dynamic programming over subsets)
-    and ``upper_bound`` equals its weight. Deterministic: the same matrix always gives the
-    same result. Runs in about
-    a second for ``n = 2000`` and well under 15 seconds for ``n = 10000``.
+    Up to ``n = 12`` the best pairing is found by dynamic programming over subsets.
+    Deterministic: the same matrix always gives the same result. Runs in well under a
+    second for round scores at ``n = 2000`` (see ``benchmarks/matching_shapes.py``).
 
     Examples
     --------
@@ -113,34 +121,32 @@ def max_weight_pairs(
     w = _check_dense(weights)
     n = w.shape[0]
     if n < 2:
-        return PairingResult([], list(range(n)), 0.0, 0.0)
+        return PairingResult([], list(range(n)), 0.0, 0.0, True)
     if n <= EXACT_LIMIT:
         gain = np.maximum(w, 0.0)
         np.fill_diagonal(gain, 0.0)
         graph = _graph_from_dense(gain, gain > 0)
         mate = _exact_small(gain)
         best = _result(mate, graph, 0.0)
-        return PairingResult(best.pairs, best.unmatched, best.weight, best.weight)
-    if method == "dense" or (method == "auto" and n <= DENSE_LIMIT):
-        # Only positive weights count: the rest become 0, the value of staying alone.
+        return PairingResult(best.pairs, best.unmatched, best.weight, best.weight, True)
+    if method == "dense":
         gain = np.maximum(w, 0.0)
         np.fill_diagonal(gain, 0.0)
-        positive = gain > 0
-        if not positive.any():
-            return PairingResult([], list(range(n)), 0.0, 0.0)
-        rows, cols = linear_sum_assignment(gain, maximize=True)
-        sigma = np.empty(n, dtype=np.intp)
-        sigma[rows] = cols
-        bound = float(math.fsum(gain[rows, cols])) / 2.0
-        graph = _graph_from_dense(gain, positive)
+        graph = _graph_from_dense(gain, gain > 0)
+        if graph.data.size == 0:
+            return PairingResult([], list(range(n)), 0.0, 0.0, True)
+        sigma, y = _sparse_relaxation(graph)
+        bound = _safe_sum(y, graph)
     else:
         priced = _pricing(w)
         if priced is None:
-            return PairingResult([], list(range(n)), 0.0, 0.0)
-        graph, sigma, bound = priced
+            return PairingResult([], list(range(n)), 0.0, 0.0, True)
+        graph, sigma, y, bound = priced
     mate = _round_cycles(sigma, graph)
     mate = _improve(mate, graph)
-    return _result(mate, graph, bound)
+    if n > CERTIFY_LIMIT:
+        return _result(mate, graph, bound)
+    return _certify(mate, graph, y, bound, lambda gap: _dense_candidates(w, y, gap))
 
 
 def max_weight_pairs_sparse(candidates: Any) -> PairingResult:
@@ -179,7 +185,9 @@ def max_weight_pairs_sparse(candidates: Any) -> PairingResult:
     bound = _safe_sum(y, graph)
     mate = _round_cycles(sigma, graph)
     mate = _improve(mate, graph)
-    return _result(mate, graph, bound)
+    if graph.n > CERTIFY_LIMIT:
+        return _result(mate, graph, bound)
+    return _certify(mate, graph, y, bound, lambda gap: _graph_candidates(graph, y, gap))
 
 
 # --- input checks ---------------------------------------------------------------------
@@ -342,7 +350,7 @@ def _integer_relaxation(graph: _Graph) -> tuple[IntArray, FloatArray]:
     return sigma, y
 
 
-def _pricing(w: FloatArray) -> tuple[_Graph, IntArray, float] | None:
+def _pricing(w: FloatArray) -> tuple[_Graph, IntArray, FloatArray, float] | None:
     """Assignment relaxation of a dense matrix by column generation on sparse candidates.
 
     Starts from each person's best partners, solves the sparse relaxation, and adds every
@@ -372,7 +380,7 @@ def _pricing(w: FloatArray) -> tuple[_Graph, IntArray, float] | None:
         cols = np.concatenate([graph.indices, add_cols])
         graph = _graph_from_edges(w, rows, cols)
     y = y + np.maximum(worst, 0.0)
-    return graph, sigma, _safe_sum(y, graph)
+    return graph, sigma, y, _safe_sum(y, graph)
 
 
 def _gain_blocks(w: FloatArray, size: int = 1024) -> Iterator[tuple[int, FloatArray]]:
@@ -394,7 +402,8 @@ def _graph_from_edges(w: FloatArray, rows: IntArray, cols: IntArray) -> _Graph:
     n = w.shape[0]
     both_r = np.concatenate([rows, cols])
     both_c = np.concatenate([cols, rows])
-    key = np.unique(both_r * n + both_c)
+    key = np.sort(both_r * n + both_c)
+    key = key[np.r_[True, key[1:] != key[:-1]]]
     r, c = key // n, key % n
     values = w[r, c]
     keep = (values > 0) & (r != c)
@@ -666,3 +675,66 @@ def _result(mate: IntArray, graph: _Graph, bound: float) -> PairingResult:
     paired = {v for pair in pairs for v in pair}
     unmatched = [i for i in range(n) if i not in paired]
     return PairingResult(pairs, unmatched, weight, float(max(bound, 0.0)))
+
+
+# --- exactness ----------------------------------------------------------------------------
+
+
+Candidates = tuple[IntArray, IntArray, FloatArray]
+
+
+def _certify(
+    mate: IntArray,
+    graph: _Graph,
+    y: FloatArray,
+    bound: float,
+    candidates: Callable[[float], Candidates],
+) -> PairingResult:
+    """Make the pairing exact and prove it, or keep it with the relaxation's bound.
+
+    ``y`` are dual prices feasible for every allowed pair, ``bound`` their (padded) sum.
+    ``candidates(gap)`` lists every pair whose reduced cost is at most ``gap``: the only
+    pairs that any pairing heavier than the one in hand can use (see
+    :mod:`matching._blossom`).
+    """
+    first = _result(mate, graph, bound)
+    gap = bound - first.weight
+    if gap <= tolerance(first.weight):
+        return PairingResult(first.pairs, first.unmatched, first.weight, first.weight, True)
+    a, b, c = candidates(gap + tolerance(first.weight))
+    found = solve_candidates(graph.n, a, b, c)
+    if found is None or found.weight < first.weight:
+        return first
+    # The pairs may lie outside ``graph`` (dense candidates): take their weights as found.
+    order = np.argsort(np.minimum(found.a, found.b), kind="stable")
+    pairs = [
+        (min(i, j), max(i, j))
+        for i, j in zip(found.a[order].tolist(), found.b[order].tolist(), strict=True)
+    ]
+    paired = np.zeros(graph.n, dtype=bool)
+    paired[found.a] = paired[found.b] = True
+    unmatched = np.flatnonzero(~paired).tolist()
+    # A pairing that uses a pair outside the candidates weighs less than the first one.
+    proven = found.weight if found.exact else min(bound, max(found.bound, first.weight))
+    return PairingResult(pairs, unmatched, found.weight, proven, found.exact)
+
+
+def _dense_candidates(w: FloatArray, y: FloatArray, gap: float) -> Candidates:
+    """Every pair ``i < j`` of positive weight with ``y[i] + y[j] - w[i, j] <= gap``."""
+    a_l: list[IntArray] = []
+    b_l: list[IntArray] = []
+    for lo, block in _gain_blocks(w):
+        rows = np.arange(lo, lo + block.shape[0])
+        cheap = (block > 0) & (y[rows, None] + y[None, :] - block <= gap)
+        cheap &= rows[:, None] < np.arange(w.shape[0])[None, :]
+        r, col = np.nonzero(cheap)
+        a_l.append((r + lo).astype(np.intp))
+        b_l.append(col.astype(np.intp))
+    a, b = np.concatenate(a_l), np.concatenate(b_l)
+    return a, b, w[a, b]
+
+
+def _graph_candidates(graph: _Graph, y: FloatArray, gap: float) -> Candidates:
+    rows = graph_rows(graph)
+    cheap = (rows < graph.indices) & (y[rows] + y[graph.indices] - graph.data <= gap)
+    return rows[cheap], graph.indices[cheap], graph.data[cheap]
