@@ -44,15 +44,19 @@ from scipy.sparse.csgraph import connected_components
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
 
-_CUT_ROUNDS = 30
+_CUT_ROUNDS = 10
 # Beyond this many candidate pairs an LP solve takes seconds (HiGHS on a 14,000-column
 # pairing LP with cuts: about 1.4 s per solve, 30 solves), so the caller keeps its
 # pairing and the relaxation's bound instead. This happens only where the relaxation is
 # weak *and* many pairs are nearly as good (points in a square, n >= 1,000).
 MAX_CANDIDATES = 6000
+# A time limit guards against a solver that never returns (scipy's sparse LAPJV did, see
+# matching.pairs): past it the caller keeps its pairing and the relaxation's bound.
+_TIME_LIMIT = 20.0
 _TOLERANCES = {
     "primal_feasibility_tolerance": 1e-10,
     "dual_feasibility_tolerance": 1e-10,
+    "time_limit": _TIME_LIMIT,
 }
 
 
@@ -184,7 +188,7 @@ def _branch_and_cut(
         constraints=LinearConstraint(degree, -np.inf, 1.0),
         integrality=np.ones(c.size),
         bounds=Bounds(0, 1),
-        options={"mip_rel_gap": 0.0},
+        options={"mip_rel_gap": 0.0, "time_limit": _TIME_LIMIT},
     )
     if res.status != 0 or res.x is None:
         return None

@@ -1,7 +1,7 @@
 """Benchmark: this engine next to the exact optimum, a greedy baseline and random pairing.
 
-Run ``python -m matching.bench`` (about 3 minutes; ``--quick`` for a smoke run, ``--full``
-adds the exact optimum at n = 2,000, about 11 more minutes). Populations come from
+Run ``python -m benchmarks.matching_round`` (about 3 minutes; ``--quick`` for a smoke run,
+``--full`` adds the exact optimum at n = 2,000, about 11 more minutes). Populations come from
 :mod:`matching.synthetic`; weights are the round scores of :func:`matching.plan_round`.
 networkx (a development dependency) is imported here only.
 """
@@ -172,7 +172,9 @@ def table(rows: list[Row]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m matching.bench", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.matching_round", description=__doc__
+    )
     size = parser.add_mutually_exclusive_group()
     size.add_argument("--quick", action="store_true", help="small sizes only (under a minute)")
     size.add_argument("--full", action="store_true", help="also the exact optimum at n = 2000")
