@@ -68,7 +68,10 @@ class _Graph:
 
 
 def max_weight_pairs(
-    weights: npt.ArrayLike, *, method: Literal["auto", "dense", "pricing"] = "auto"
+    weights: npt.ArrayLike,
+    *,
+    method: Literal["auto", "dense", "pricing"] = "auto",
+    prove: bool = True,
 ) -> PairingResult:
     """Pair people so that the total weight of the pairs is as large as possible.
 
@@ -85,6 +88,10 @@ def max_weight_pairs(
         candidate graph (each person's best partners) and adds the pairs that its dual
         prices show to be missing until none is, which reaches the same optimum much
         faster.
+    prove : bool, optional
+        Make the pairing exact and prove it (default, up to ``CERTIFY_LIMIT`` people).
+        ``False`` skips that step: for callers that combine many blocks, where the
+        overall bound cannot be exact anyway.
 
     Returns
     -------
@@ -144,7 +151,7 @@ def max_weight_pairs(
         graph, sigma, y, bound = priced
     mate = _round_cycles(sigma, graph)
     mate = _improve(mate, graph)
-    if n > CERTIFY_LIMIT:
+    if n > CERTIFY_LIMIT or not prove:
         return _result(mate, graph, bound)
     return _certify(mate, graph, y, bound, lambda gap: _dense_candidates(w, y, gap))
 

@@ -219,7 +219,7 @@ def _pair_up(
     bound = 0.0
     exact = len(blocks) == 1
     for block in blocks:
-        got_pairs, got_left, got_bound, got_exact = _solve(enc, block)
+        got_pairs, got_left, got_bound, got_exact = _solve(enc, block, exact)
         exact = exact and got_exact
         pairs += got_pairs
         leftover += got_left
@@ -230,7 +230,7 @@ def _pair_up(
         leftover = []
         for start in range(0, pool.size, enc.rules.block_size):
             got_pairs, got_left, got_bound, _ = _solve(
-                enc, pool[start : start + enc.rules.block_size]
+                enc, pool[start : start + enc.rules.block_size], False
             )
             pairs += got_pairs
             leftover += got_left
@@ -238,10 +238,14 @@ def _pair_up(
     return pairs, leftover, bound, len(blocks) == 1, exact
 
 
-def _solve(enc: Encoded, people: IntArray) -> tuple[list[tuple[int, int]], list[int], float, bool]:
+def _solve(
+    enc: Encoded, people: IntArray, prove: bool
+) -> tuple[list[tuple[int, int]], list[int], float, bool]:
+    """Best pairs of one block; proven exact only when ``prove`` (a single block: a
+    round split in blocks has a bound over its blocks, never over all pairs)."""
     if people.size == 0:
         return [], [], 0.0, True
-    result = max_weight_pairs(score_block(enc, people, people))
+    result = max_weight_pairs(score_block(enc, people, people), prove=prove)
     pairs = [(int(people[i]), int(people[j])) for i, j in result.pairs]
     return pairs, [int(people[i]) for i in result.unmatched], result.upper_bound, result.exact
 
