@@ -124,9 +124,12 @@ def main(argv: list[str] | None = None) -> int:
     size.add_argument("--quick", action="store_true", help="n = 100 and 200 only")
     size.add_argument("--full", action="store_true", help="networkx up to n = 1,000 too")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--networkx-up-to", type=int, help="largest n solved by networkx")
     args = parser.parse_args(argv)
     sizes = [100, 200] if args.quick else [100, 200, 500, 1000, 2000]
     networkx_up_to = 1000 if args.full else 500
+    if args.networkx_up_to is not None:
+        networkx_up_to = args.networkx_up_to
 
     load_before = os.getloadavg()
     rows: list[Row] = []

@@ -15,7 +15,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from matching._blossom import solve_candidates, tolerance
+from matching._blossom import solve_candidates, solve_locally, tolerance
 from matching._graph import (
     Graph,
     check_dense,
@@ -224,7 +224,14 @@ def _certify(
     if gap <= tolerance(first.weight):
         return PairingResult(first.pairs, first.unmatched, first.weight, first.weight, True)
     a, b, c = candidates(gap + tolerance(first.weight))
-    found = solve_candidates(graph.n, a, b, c)
+    clean = np.full(graph.n, -1, dtype=np.intp)  # only the pairs worth forming
+    for i, j in first.pairs:
+        clean[i], clean[j] = j, i
+    found = solve_locally(clean, y, a, b, c) if a.size else None
+    if found is None or not found.exact:
+        everywhere = solve_candidates(graph.n, a, b, c)
+        if everywhere is not None and (found is None or everywhere.exact):
+            found = everywhere
     if found is None or found.weight < first.weight:
         return first
     # The pairs may lie outside ``graph`` (dense candidates): take their weights as found.
