@@ -232,7 +232,7 @@ def _certify(
         everywhere = solve_candidates(graph.n, a, b, c)
         if everywhere is not None and (found is None or everywhere.exact):
             found = everywhere
-    if found is None or found.weight < first.weight:
+    if found is None or found.weight < first.weight - tolerance(first.weight):
         return first
     # The pairs may lie outside ``graph`` (dense candidates): take their weights as found.
     order = np.argsort(np.minimum(found.a, found.b), kind="stable")

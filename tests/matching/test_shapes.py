@@ -104,6 +104,16 @@ def test_the_exact_phase_finds_what_rounding_misses() -> None:
     assert result.upper_bound == result.weight
 
 
+def test_a_proof_is_kept_when_round_off_makes_the_same_pairing_look_lighter() -> None:
+    # The exact phase summed the same best pairs in another order, a hair (one ulp) below
+    # the first pairing's weight, and its proof was thrown away.
+    w = SHAPES["heavy_tailed"](200, 1)
+    result = max_weight_pairs(w)
+    assert result.exact
+    assert result.upper_bound == result.weight
+    agrees_with(w, result, networkx_optimum(w))
+
+
 @pytest.mark.parametrize(("seed", "n", "forbidden"), [(141, 33, 0.3), (201, 40, 0.0)])
 def test_instances_that_hung_the_sparse_solver_finish_through_the_dense_entry(
     seed: int, n: int, forbidden: float
