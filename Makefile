@@ -65,7 +65,8 @@ browser:
 	  else echo "chromium is missing: run 'sudo apt-get install chromium' (the browser test is skipped without it)"; fi; }
 
 bench: venv
-	$(BIN)/python -m matching.bench
+	$(BIN)/python -m benchmarks.matching_shapes
+	$(BIN)/python -m benchmarks.matching_round
 	$(BIN)/python -m benchmarks.smtp_throughput
 	$(BIN)/python -m benchmarks.outbox_drain
 	$(BIN)/python -m benchmarks.csv_import

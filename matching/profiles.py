@@ -215,7 +215,10 @@ class RoundStats:
     ratio ``certificate`` says how close to the best the plan is (1.0: optimal).
     ``bound_covers_all_pairs`` is true when the bound holds against every allowed pair;
     large rounds planned in blocks bound the best plan that groups people within their
-    block or, for those left over, within the pooled remainder.
+    block or, for those left over, within the pooled remainder. ``exact`` is true only
+    when the pairs are proven to be a best plan over every allowed pair (given the pins):
+    then ``upper_bound == weight`` and ``certificate == 1.0``; otherwise ``certificate``
+    is below 1.0, so a plan is never shown as "provably the best" without a proof.
     """
 
     people: int
@@ -231,6 +234,7 @@ class RoundStats:
     upper_bound: float
     certificate: float
     bound_covers_all_pairs: bool
+    exact: bool = False
 
 
 @dataclass(frozen=True)

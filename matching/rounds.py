@@ -126,7 +126,7 @@ def plan_round(
         taken.update((index[a], index[b]))
 
     free = np.array([i for i in range(enc.n) if i not in taken], dtype=np.intp)
-    pairs, leftover, bound, single_block = _pair_up(enc, free)
+    pairs, leftover, bound, single_block, exact = _pair_up(enc, free)
     weight = math.fsum(_score(enc, i, j) for i, j in pairs)
     weight += math.fsum(_score(enc, i, j) for i, j in pinned)
     bound += math.fsum(_score(enc, i, j) for i, j in pinned)
@@ -145,7 +145,9 @@ def plan_round(
             unmatched.append(
                 Unmatched(enc.ids[i], "partners_taken" if has_partner else "no_allowed_partner")
             )
-    stats = _stats(enc, profiles, groups, unmatched, weight, bound, single_block, today)
+    if exact:
+        bound = weight  # the same sum, added up in another order: proven equal
+    stats = _stats(enc, profiles, groups, unmatched, weight, bound, single_block, exact, today)
     return RoundPlan(tuple(groups), tuple(unmatched), tuple(rejected), stats, rules)
 
 
@@ -206,15 +208,19 @@ def _blocks(enc: Encoded, free: IntArray) -> list[IntArray]:
     return out
 
 
-def _pair_up(enc: Encoded, free: IntArray) -> tuple[list[tuple[int, int]], list[int], float, bool]:
-    """Best pairs among ``free`` people, who is left over, the bound, and whether the
-    bound covers all pairs (a single block)."""
+def _pair_up(
+    enc: Encoded, free: IntArray
+) -> tuple[list[tuple[int, int]], list[int], float, bool, bool]:
+    """Best pairs among ``free`` people, who is left over, the bound, whether the bound
+    covers all pairs (a single block), and whether the pairs are proven best."""
     blocks = _blocks(enc, free)
     pairs: list[tuple[int, int]] = []
     leftover: list[int] = []
     bound = 0.0
+    exact = len(blocks) == 1
     for block in blocks:
-        got_pairs, got_left, got_bound = _solve(enc, block)
+        got_pairs, got_left, got_bound, got_exact = _solve(enc, block, exact)
+        exact = exact and got_exact
         pairs += got_pairs
         leftover += got_left
         bound += got_bound
@@ -223,19 +229,25 @@ def _pair_up(enc: Encoded, free: IntArray) -> tuple[list[tuple[int, int]], list[
         pool = np.array(sorted(leftover), dtype=np.intp)
         leftover = []
         for start in range(0, pool.size, enc.rules.block_size):
-            got_pairs, got_left, got_bound = _solve(enc, pool[start : start + enc.rules.block_size])
+            got_pairs, got_left, got_bound, _ = _solve(
+                enc, pool[start : start + enc.rules.block_size], False
+            )
             pairs += got_pairs
             leftover += got_left
             bound += got_bound
-    return pairs, leftover, bound, len(blocks) == 1
+    return pairs, leftover, bound, len(blocks) == 1, exact
 
 
-def _solve(enc: Encoded, people: IntArray) -> tuple[list[tuple[int, int]], list[int], float]:
+def _solve(
+    enc: Encoded, people: IntArray, prove: bool
+) -> tuple[list[tuple[int, int]], list[int], float, bool]:
+    """Best pairs of one block; proven exact only when ``prove`` (a single block: a
+    round split in blocks has a bound over its blocks, never over all pairs)."""
     if people.size == 0:
-        return [], [], 0.0
-    result = max_weight_pairs(score_block(enc, people, people))
+        return [], [], 0.0, True
+    result = max_weight_pairs(score_block(enc, people, people), prove=prove)
     pairs = [(int(people[i]), int(people[j])) for i, j in result.pairs]
-    return pairs, [int(people[i]) for i in result.unmatched], result.upper_bound
+    return pairs, [int(people[i]) for i in result.unmatched], result.upper_bound, result.exact
 
 
 def _add_trios(
@@ -323,6 +335,7 @@ def _stats(
     weight: float,
     bound: float,
     single_block: bool,
+    exact: bool,
     today: date,
 ) -> RoundStats:
     by_id = {p.id: p for p in profiles}
@@ -358,9 +371,19 @@ def _stats(
         repeats=repeats,
         weight=weight,
         upper_bound=bound,
-        certificate=weight / bound if bound > 0 else 1.0,
+        certificate=_certificate(weight, bound, exact),
         bound_covers_all_pairs=single_block,
+        exact=exact,
     )
+
+
+def _certificate(weight: float, bound: float, exact: bool) -> float:
+    """``weight / bound``: 1.0 only with a proof, otherwise just below it at most."""
+    if exact:
+        return 1.0
+    if bound <= 0:
+        return 1.0 if weight <= 0 else math.nextafter(1.0, 0.0)
+    return min(weight / bound, math.nextafter(1.0, 0.0))
 
 
 def explain_group(

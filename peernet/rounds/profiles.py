@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import cast
 
-from matching import PastPairing, Profile
-from matching.profiles import MeetingPreference
+from matching import MeetingPreference, PastPairing, Profile
 from peernet.attendees.models import Attendee
 from peernet.taxonomy.service import Taxonomy
 

@@ -132,7 +132,10 @@ def test_certificate_of_a_synthetic_round() -> None:
     result = plan_round(population(400, 2), today=TODAY, neighbours=NEIGHBOURS)
     stats = result.stats
     assert stats.bound_covers_all_pairs
-    assert 0.995 <= stats.certificate <= 1.0 + 1e-9
+    # One block: the pairs are proven best, the bound equals the weight.
+    assert stats.exact
+    assert stats.upper_bound == stats.weight
+    assert stats.certificate == 1.0
     assert stats.share_cross_disciplinary == 1.0
     assert stats.unmatched == 0
     assert stats.trios == 0
@@ -145,6 +148,9 @@ def test_large_rounds_are_planned_in_blocks() -> None:
     assert not result.stats.bound_covers_all_pairs
     assert check_plan(people, result, today=TODAY, neighbours=NEIGHBOURS, rules=rules) == []
     assert result.stats.certificate >= 0.98
+    # No proof over all pairs: never shown as the best possible plan.
+    assert not result.stats.exact
+    assert result.stats.certificate < 1.0
 
 
 # --- known answers ----------------------------------------------------------------------------

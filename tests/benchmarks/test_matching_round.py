@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from matching import bench
+from benchmarks import matching_round as bench
 
 
 def test_baselines_against_the_exact_optimum() -> None:
