@@ -5,15 +5,17 @@ else than it should, and (answer and stay links) from the second after it expire
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
 from itsdangerous import URLSafeSerializer, URLSafeTimedSerializer
 
+from peernet.clock import reset_clock, set_clock
 from peernet.links import (
     ANSWER_VALID_FOR_SECONDS,
     STAY_VALID_FOR_SECONDS,
+    SUBSCRIPTION_LINK_VALID_FOR_SECONDS,
     LinkExpired,
     LinkInvalid,
     answer_url,
@@ -256,3 +258,51 @@ def test_links_signed_with_the_previous_key_are_read_after_rotation() -> None:
     assert read_subscription(rotated, "pause", pause) == ATTENDEE
     consent = token_of(consent_renewal_url(old, ATTENDEE, "v2"), "consent")
     assert read_consent_renewal(rotated, consent) == (ATTENDEE, "v2")
+
+
+# ---------------------------------------------------------------- rules found by make mutants
+
+
+@pytest.mark.parametrize("action", ["pause", "unsubscribe"])
+def test_a_subscription_link_lasts_180_days_by_peernets_clock(action: str) -> None:
+    # peernet's clock alone is moved (as the demo's CLOCK_OFFSET_DAYS does), not the
+    # system's: the link's age is counted on the clock the rest of the service uses.
+    assert timedelta(seconds=SUBSCRIPTION_LINK_VALID_FOR_SECONDS) == timedelta(days=180)
+    start = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+    try:
+        set_clock(lambda: start)
+        token = token_of(subscription_url(SETTINGS, action, ATTENDEE), action)
+        set_clock(lambda: start + timedelta(days=180))
+        assert read_subscription(SETTINGS, action, token) == ATTENDEE
+        set_clock(lambda: start + timedelta(days=180, seconds=1))
+        expired(
+            lambda: read_subscription(SETTINGS, action, token), f"the {action} link has expired"
+        )
+    finally:
+        reset_clock()
+
+
+def test_links_made_without_a_purpose_are_refused_for_every_purpose() -> None:
+    # Signed with our key but no purpose (itsdangerous's default salt): a token minted for
+    # anything else must not stand in for a consent, stay, answer or subscription link.
+    bare_timed = URLSafeTimedSerializer(SETTINGS.signing_keys)
+    bare = URLSafeSerializer(SETTINGS.signing_keys)
+    consent = bare.dumps({"p": ATTENDEE, "v": "2026-11"})
+    refused(lambda: read_consent_renewal(SETTINGS, consent), "the consent link is invalid")
+    for action in ("pause", "unsubscribe"):
+        token = bare_timed.dumps(ATTENDEE)
+        refused(
+            lambda: read_subscription(SETTINGS, action, token),  # noqa: B023
+            f"the {action} link is invalid",
+        )
+    refused(
+        lambda: read_stay(SETTINGS, bare_timed.dumps(ATTENDEE)),
+        "the stay link is invalid or has expired",
+    )
+
+
+def test_an_answer_link_naming_no_public_id_is_refused_even_with_a_good_match() -> None:
+    token = URLSafeTimedSerializer(SETTINGS.signing_keys, salt="peernet.answer").dumps(
+        {"m": 3, "p": 7, "a": "yes"}
+    )
+    refused(lambda: read_answer(SETTINGS, token), "the answer link is invalid")
