@@ -98,8 +98,9 @@ async def publish_round(
             raise RoundPublished(f"the round of {rnd.period} is already published")
 
         members: dict[int, list[int]] = defaultdict(list)
-        for m in await MatchMember.filter(match__round_id=round_id).order_by("match_id", "id"):
-            members[m.match_id].append(m.attendee_id)
+        stored = MatchMember.filter(match__round_id=round_id).order_by("match_id", "id")
+        for match_id, attendee_id in await stored.values_list("match_id", "attendee_id"):
+            members[int(match_id)].append(int(attendee_id))
         planned_unmatched = [
             entry
             for entry in rnd.stats.get("unmatched_people", [])
