@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from tortoise import connections
+from tortoise.exceptions import DBConnectionError
 
 from matching import explain_group
 from peernet import clock, db
@@ -181,7 +182,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         }
     )
     started = time.perf_counter()
-    round_id = asyncio.run(prepare(settings, options.people))
+    try:
+        round_id = asyncio.run(prepare(settings, options.people))
+    except DBConnectionError as error:
+        print(f"--database-url: {error} (create it first, e.g. createdb peernet_bench)")
+        return 2
     print(f"prepared {options.people:,} people in {time.perf_counter() - started:.1f} s")
     if options.profile:
         with cProfile.Profile() as profiler:
