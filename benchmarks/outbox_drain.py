@@ -71,6 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "MAIL_BACKEND": "smtp",
             "SMTP_URL": f"smtp://127.0.0.1:{port}?starttls=0",
             "BASE_URL": "https://peernet.example.nl",
+            "SECRET_KEY": "benchmark-only-secret-key-not-for-production-use-0123456789",
             "MAIL_FROM": "peernet <noreply@peernet.example.nl>",
         }
     )

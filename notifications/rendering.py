@@ -132,6 +132,8 @@ _environment = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
     keep_trailing_newline=True,
+    # The templates ship with the package: no file-system check on every email.
+    auto_reload=False,
 )
 _environment.filters["join_names"] = join_names
 _environment.filters["datetime"] = format_datetime

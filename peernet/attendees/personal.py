@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -73,6 +74,25 @@ async def manage_link(settings: Settings, attendee_id: int) -> str:
         expires_at=now + timedelta(days=LINK_VALID_DAYS),
     )
     return f"{settings.base_url}/me/link/{token}"
+
+
+async def manage_links(settings: Settings, attendee_ids: Sequence[int]) -> list[str]:
+    """:func:`manage_link` for each of ``attendee_ids`` (one insert per batch), in order."""
+    now = clock.now()
+    tokens = [(person, secrets.token_urlsafe(32)) for person in attendee_ids]
+    await MagicLink.bulk_create(
+        [
+            MagicLink(
+                attendee_id=person,
+                token_hash=_hash(token),
+                created_at=now,
+                expires_at=now + timedelta(days=LINK_VALID_DAYS),
+            )
+            for person, token in tokens
+        ],
+        batch_size=500,
+    )
+    return [f"{settings.base_url}/me/link/{token}" for _, token in tokens]
 
 
 def privacy_url(settings: Settings) -> str:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import contextlib
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -39,21 +42,85 @@ async def enqueue(
     existing = await OutboxMessage.get_or_none(idempotency_key=key) if reuse_existing else None
     if existing is not None:
         return existing
-    rendered = render_email(kind, locale, context)
+    row = _rendered_row(
+        settings,
+        Email(key, kind, locale, recipient, context, unsubscribe_url, send_at, tuple(attachments)),
+    )
+    await row.save(force_create=True)
+    return row
+
+
+@dataclass(frozen=True)
+class Email:
+    """One email for :func:`enqueue_many`: the arguments of :func:`enqueue`."""
+
+    key: str
+    kind: str
+    locale: str
+    recipient: Address
+    context: Mapping[str, Any]
+    unsubscribe_url: str | None = None
+    send_at: datetime | None = None
+    attachments: tuple[Attachment, ...] = ()
+
+
+# Keys looked up and rows inserted per statement: well under SQLite's bound on variables.
+BATCH = 500
+
+
+async def enqueue_many(settings: Settings, emails: Sequence[Email]) -> int:
+    """:func:`enqueue` for many emails at once (a round's introductions): the keys already
+    taken are looked up and the new rows inserted in batches rather than one by one. An
+    email whose key is taken is left as stored, as :func:`enqueue` does; a key given twice
+    is stored once. Returns how many rows were stored. Call it inside the transaction that
+    causes the emails."""
+    taken: set[str] = set()
+    keys = [e.key for e in emails]
+    for start in range(0, len(keys), BATCH):
+        stored = OutboxMessage.filter(idempotency_key__in=keys[start : start + BATCH])
+        taken.update(str(key) for key in await stored.values_list("idempotency_key", flat=True))
+    fresh: list[Email] = []
+    for email in emails:
+        if email.key not in taken:
+            taken.add(email.key)
+            fresh.append(email)
+    # Each batch is inserted while the next one renders: the database's work on one overlaps
+    # with ours on the other (one insert in flight at a time, on the caller's transaction).
+    inserting: asyncio.Future[Any] | None = None
+    try:
+        for start in range(0, len(fresh), BATCH):
+            rows = [_rendered_row(settings, e) for e in fresh[start : start + BATCH]]
+            if inserting is not None:
+                await inserting
+            inserting = asyncio.ensure_future(OutboxMessage.bulk_create(rows))
+            await asyncio.sleep(0)  # let the insert go out before rendering the next batch
+        if inserting is not None:
+            await inserting
+    except BaseException:
+        if inserting is not None and not inserting.done():
+            # Never leave a statement running on the transaction that is about to fail.
+            with contextlib.suppress(BaseException):
+                await inserting
+        raise
+    return len(fresh)
+
+
+def _rendered_row(settings: Settings, email: Email) -> OutboxMessage:
+    rendered = render_email(email.kind, email.locale, email.context)
     now = clock.now()
-    due = send_at or now
-    headers = {"List-Unsubscribe": unsubscribe_url} if unsubscribe_url else {}
-    return await OutboxMessage.create(
-        idempotency_key=key,
-        kind=kind,
-        locale=locale,
-        recipient_name=recipient.name,
-        recipient_email=recipient.email,
+    due = email.send_at or now
+    headers = {"List-Unsubscribe": email.unsubscribe_url} if email.unsubscribe_url else {}
+    return OutboxMessage(
+        idempotency_key=email.key,
+        kind=email.kind,
+        locale=email.locale,
+        recipient_name=email.recipient.name,
+        recipient_email=email.recipient.email,
         subject=rendered.subject,
         text=rendered.text,
         html=rendered.html,
         headers=headers,
-        attachments=[stored_attachment(a) for a in attachments] or None,
+        attachments=[stored_attachment(a) for a in email.attachments] or None,
         message_id=make_message_id(settings.mail_from_email.rpartition("@")[2]),
         next_attempt_at=due,
         deadline_at=due + timedelta(hours=settings.delivery_deadline_hours),

@@ -22,12 +22,12 @@ from notifications import Address
 from peernet import clock
 from peernet.attendees.consents import RENEWAL_REASON, needing_renewal
 from peernet.attendees.models import Attendee, AttendeeStatus, Consent
-from peernet.attendees.personal import footer_links
+from peernet.attendees.personal import footer_links, manage_links, privacy_url
 from peernet.audit.service import record
 from peernet.coordinators.models import Coordinator
 from peernet.errors import NotFound
 from peernet.links import subscription_url
-from peernet.outbox.service import enqueue
+from peernet.outbox.service import BATCH, Email, enqueue, enqueue_many
 from peernet.rounds.introductions import introduction_context
 from peernet.rounds.models import Match, MatchMember, Round, RoundExclusion, RoundStatus
 from peernet.rounds.planning import (
@@ -98,8 +98,9 @@ async def publish_round(
             raise RoundPublished(f"the round of {rnd.period} is already published")
 
         members: dict[int, list[int]] = defaultdict(list)
-        for m in await MatchMember.filter(match__round_id=round_id).order_by("match_id", "id"):
-            members[m.match_id].append(m.attendee_id)
+        stored = MatchMember.filter(match__round_id=round_id).order_by("match_id", "id")
+        for match_id, attendee_id in await stored.values_list("match_id", "attendee_id"):
+            members[int(match_id)].append(int(attendee_id))
         planned_unmatched = [
             entry
             for entry in rnd.stats.get("unmatched_people", [])
@@ -241,26 +242,37 @@ async def _introduce(
 ) -> int:
     now = clock.now()
     zone = settings.timezone
-    queued = 0
-    for match in matches:
-        group = [attendees[a] for a in members[match.id]]
-        for me in group:
-            others = [o for o in group if o.id != me.id]
-            await enqueue(
-                settings,
+    recipients = [
+        (match, attendees[me], [attendees[o] for o in members[match.id] if o != me])
+        for match in matches
+        for me in members[match.id]
+    ]
+    links = await manage_links(settings, [me.id for _, me, _ in recipients])
+    privacy = privacy_url(settings)
+    emails: list[Email] = []
+    for (match, me, others), manage_url in zip(recipients, links, strict=True):
+        context = introduction_context(settings, match, me, others)
+        emails.append(
+            Email(
                 key=f"intro:{match.id}:{me.id}",
                 kind="introduction",
                 locale=me.locale,
                 recipient=Address(name=me.name, email=me.email),
-                context={
-                    **introduction_context(settings, match, me, others),
-                    **await footer_links(settings, me.id),
-                },
-                unsubscribe_url=subscription_url(settings, "unsubscribe", me.public_id),
+                context={**context, "manage_url": manage_url, "privacy_url": privacy},
+                # The same link as the one in the text (signing it again costs as much).
+                unsubscribe_url=context["unsubscribe_url"],
             )
-            queued += 1
+        )
+    await enqueue_many(settings, emails)
+    nudge_met_due_at = due_at(now, settings.nudge_met_after_days, zone)
+    feedback_due_at = due_at(now, settings.feedback_after_days, zone)
+    ids = [match.id for match in matches]
+    for start in range(0, len(ids), BATCH):
+        await Match.filter(id__in=ids[start : start + BATCH]).update(
+            introduced_at=now, nudge_met_due_at=nudge_met_due_at, feedback_due_at=feedback_due_at
+        )
+    for match in matches:
         match.introduced_at = now
-        match.nudge_met_due_at = due_at(now, settings.nudge_met_after_days, zone)
-        match.feedback_due_at = due_at(now, settings.feedback_after_days, zone)
-        await match.save(update_fields=["introduced_at", "nudge_met_due_at", "feedback_due_at"])
-    return queued
+        match.nudge_met_due_at = nudge_met_due_at
+        match.feedback_due_at = feedback_due_at
+    return len(recipients)
