@@ -112,6 +112,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = load_settings(
         {
             "DATABASE_URL": url,
+            # Its own key: the development key is refused with a BASE_URL off loopback.
+            "SECRET_KEY": "benchmark-only-secret-key-not-for-production-use-0123456789",
             "MAIL_BACKEND": "file",
             "MAIL_DIR": tempfile.mkdtemp(prefix="peernet-bench-mail-"),
             "BASE_URL": "https://peernet.example.nl",
