@@ -133,8 +133,3 @@ async def form_notice(values: Mapping[str, Any], locale: str) -> str | None:
         locale="en" if locale == "en" else "nl",
     )
     return outlook_notice(await matching_outlook(choices), choices, locale, "signup.outlook.form")
-
-
-async def signup_notice(signup: SignupIn, locale: str) -> str | None:
-    """What the "check your inbox" page adds about the chances of being matched, if anything."""
-    return outlook_notice(await matching_outlook(signup), signup, locale)

@@ -6,12 +6,19 @@ import httpx
 import pytest
 
 from peernet.attendees.models import Attendee, AttendeeStatus
-from peernet.attendees.outlook import matching_outlook, signup_notice
+from peernet.attendees.outlook import matching_outlook, outlook_notice
 from peernet.attendees.schemas import SignupIn, parse_signup
 from tests.peernet.attendees.test_pages import submit
 from tests.peernet.factories import an_attendee, an_event, signup_data
 
 pytestmark = pytest.mark.usefixtures("empty_db", "frozen_clock")
+
+
+async def signup_notice(signup: SignupIn, locale: str) -> str | None:
+    """The notice a sign-up's answer page shows (it is stored in the sent-page cookie as
+    the limiting choices, then worded by the same ``limits_notice``)."""
+    return outlook_notice(await matching_outlook(signup), signup, locale)
+
 
 PAPIAMENTO_IN_LIMBURG = {
     "region": "limburg",

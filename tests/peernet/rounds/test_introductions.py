@@ -119,7 +119,8 @@ async def test_a_trio_names_everyone_who_meets_only_online() -> None:
 # --- the reasons are the stored links, seen from the recipient ---------------------------------
 
 
-async def test_reasons_are_read_from_the_stored_explanation_only() -> None:
+async def anouk_and_ruud_exchanging_themes() -> tuple[Attendee, Attendee]:
+    """Each knows well what the other wants to learn, in neighbouring units."""
     me = await member(
         "Anouk de Vries",
         "municipal_policy_officer",
@@ -136,6 +137,11 @@ async def test_reasons_are_read_from_the_stored_explanation_only() -> None:
         expertise=["conversation_skills"],
         gaps=["local_policy_network"],
     )
+    return me, ruud
+
+
+async def test_reasons_are_read_from_the_stored_explanation_only() -> None:
+    me, ruud = await anouk_and_ruud_exchanging_themes()
     explanation = explanation_of([me, ruud])
     assert reasons_for(explanation, me, [ruud], "nl") == [
         "Ruud weet veel van gesprekstechnieken: daar wil jij meer over leren.",
@@ -239,22 +245,7 @@ def test_there_are_more_prompts_and_one_for_every_theme_in_both_languages() -> N
 
 
 async def test_the_prompts_fit_the_themes_the_pair_exchanges() -> None:
-    me = await member(
-        "Anouk de Vries",
-        "municipal_policy_officer",
-        "rotterdam",
-        "either",
-        expertise=["local_policy_network"],
-        gaps=["conversation_skills"],
-    )
-    ruud = await member(
-        "Ruud Bos",
-        "community_police_officer",
-        "den_haag",
-        "either",
-        expertise=["conversation_skills"],
-        gaps=["local_policy_network"],
-    )
+    me, ruud = await anouk_and_ruud_exchanging_themes()
     explanation = explanation_of([me, ruud])
     assert exchanged_themes(explanation, me.id) == ["conversation_skills", "local_policy_network"]
     assert exchanged_themes(explanation, ruud.id) == ["local_policy_network", "conversation_skills"]
