@@ -7,8 +7,11 @@ nothing and a second worker does no harm. The web process never starts a schedul
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import signal
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -37,6 +40,41 @@ DIGEST_AT = {"hour": 8, "minute": 0}  # local time, every day
 RETENTION_AT = {"hour": 3, "minute": 30}  # local time, every day: a quiet hour
 # Every job: never two runs of it at once, missed runs collapse into one, however late.
 JOB_DEFAULTS = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
+# On a stop signal, jobs already running get this long to finish (a dispatch pass takes
+# seconds); one still running after it is cancelled, and its transaction rolls back.
+STOP_GRACE_SECONDS = 30
+
+
+class RunningJobs:
+    """The jobs running now, so that stopping lets them finish instead of cancelling them
+    halfway through a transaction (APScheduler's shutdown cancels what is running)."""
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def track(
+        self, job: Callable[[], Coroutine[Any, Any, None]]
+    ) -> Callable[[], Coroutine[Any, Any, None]]:
+        @functools.wraps(job)
+        async def tracked() -> None:
+            task = asyncio.current_task()
+            if task is not None:
+                self._tasks.add(task)
+            try:
+                await job()
+            finally:
+                if task is not None:
+                    self._tasks.discard(task)
+
+        return tracked
+
+    async def finish(self, grace_seconds: float) -> int:
+        """Wait up to ``grace_seconds`` for the running jobs; how many are still running."""
+        running = {task for task in self._tasks if task is not asyncio.current_task()}
+        if not running:
+            return 0
+        _, pending = await asyncio.wait(running, timeout=grace_seconds)
+        return len(pending)
 
 
 def make_transport(settings: Settings) -> Transport:
@@ -50,8 +88,11 @@ def make_transport(settings: Settings) -> Transport:
     )
 
 
-def build_scheduler(settings: Settings, transport: Transport) -> AsyncIOScheduler:
+def build_scheduler(
+    settings: Settings, transport: Transport, running: RunningJobs | None = None
+) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone=settings.timezone, job_defaults=JOB_DEFAULTS)
+    track = (running or RunningJobs()).track
 
     async def dispatch() -> None:
         report = await drain(settings, transport)
@@ -109,27 +150,27 @@ def build_scheduler(settings: Settings, transport: Transport) -> AsyncIOSchedule
         await plan_month_on_schedule(settings)
 
     hour, _, minute = settings.round_draft_time.partition(":")
-    scheduler.add_job(dispatch, "interval", seconds=DISPATCH_EVERY_SECONDS, id="dispatch")
+    scheduler.add_job(track(dispatch), "interval", seconds=DISPATCH_EVERY_SECONDS, id="dispatch")
     scheduler.add_job(
-        monthly_round,
+        track(monthly_round),
         "cron",
         id="monthly_round",
         day=settings.round_draft_day,
         hour=int(hour),
         minute=int(minute),
     )
-    scheduler.add_job(nudges, "interval", seconds=NUDGES_EVERY_SECONDS, id="nudges")
-    scheduler.add_job(pauses, "interval", seconds=PAUSES_EVERY_SECONDS, id="pauses")
-    scheduler.add_job(digest, "cron", id="dead_letter_digest", **DIGEST_AT)
-    scheduler.add_job(retention, "cron", id="retention", **RETENTION_AT)
+    scheduler.add_job(track(nudges), "interval", seconds=NUDGES_EVERY_SECONDS, id="nudges")
+    scheduler.add_job(track(pauses), "interval", seconds=PAUSES_EVERY_SECONDS, id="pauses")
+    scheduler.add_job(track(digest), "cron", id="dead_letter_digest", **DIGEST_AT)
+    scheduler.add_job(track(retention), "cron", id="retention", **RETENTION_AT)
     scheduler.add_job(
-        consent_renewals,
+        track(consent_renewals),
         "interval",
         seconds=CONSENT_RENEWALS_EVERY_SECONDS,
         id="consent_renewals",
     )
     scheduler.add_job(
-        session_reminders,
+        track(session_reminders),
         "interval",
         seconds=SESSION_REMINDERS_EVERY_SECONDS,
         id="session_reminders",
@@ -140,7 +181,8 @@ def build_scheduler(settings: Settings, transport: Transport) -> AsyncIOSchedule
 async def run_worker(settings: Settings) -> None:
     await db.init_db(settings)
     transport = make_transport(settings)
-    scheduler = build_scheduler(settings, transport)
+    running = RunningJobs()
+    scheduler = build_scheduler(settings, transport, running)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -156,6 +198,15 @@ async def run_worker(settings: Settings) -> None:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
             signal.signal(signum, signal.SIG_IGN)
+        # No new runs; the ones under way finish (a pass of the outbox is mid-transaction).
+        scheduler.pause()
+        cut_short = await running.finish(STOP_GRACE_SECONDS)
+        if cut_short:
+            logger.warning(
+                "worker: %d job(s) still running after %d s, cancelled",
+                cut_short,
+                STOP_GRACE_SECONDS,
+            )
         scheduler.shutdown(wait=False)
         await transport.aclose()
         await db.close_db()

@@ -17,7 +17,7 @@ from peernet.demo import publish_synthetic_round
 from peernet.outbox.dispatch import BATCH_SIZE
 from peernet.outbox.models import OutboxMessage, OutboxStatus
 from peernet.settings import Settings
-from peernet.worker import JOB_DEFAULTS, build_scheduler, make_transport
+from peernet.worker import JOB_DEFAULTS, RunningJobs, build_scheduler, make_transport
 from tests.notifications.smtp_server import ScriptedHandler, smtp_server
 from tests.peernet.conftest import DATABASE_URL, make_settings
 
@@ -149,3 +149,29 @@ def test_every_job_runs_alone_coalesces_and_is_never_dropped_as_misfired() -> No
         "session_reminders",
     }
     assert str(scheduler.timezone) == "Europe/Amsterdam"
+
+
+async def test_stopping_lets_a_running_job_finish_and_cuts_short_only_after_the_grace() -> None:
+    # Ctrl-C on `make demo` used to cancel a dispatch pass mid-transaction (a traceback in
+    # the log); now the scheduler is paused and what runs may finish first.
+    running = RunningJobs()
+    finished: list[str] = []
+
+    async def quick() -> None:
+        await asyncio.sleep(0.2)
+        finished.append("quick")
+
+    async def endless() -> None:
+        await asyncio.sleep(3600)
+
+    quick_task = asyncio.create_task(running.track(quick)())
+    await asyncio.sleep(0)  # it has started
+    assert await running.finish(5) == 0
+    assert finished == ["quick"] and not quick_task.cancelled()
+    endless_task = asyncio.create_task(running.track(endless)())
+    await asyncio.sleep(0)
+    assert await running.finish(0.05) == 1  # still running after the grace: reported
+    endless_task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await endless_task
+    assert await running.finish(0.05) == 0  # and forgotten once it ended
