@@ -28,6 +28,7 @@ from peernet.attendees.models import Attendee, AttendeeBlock, AttendeeStatus, Ma
 from peernet.attendees.schemas import ProfileIn
 from peernet.attendees.service import normalize_email
 from peernet.audit.service import record
+from peernet.bulk import insert_rows
 from peernet.coordinators.throttle import SignInLimiter
 from peernet.errors import NotFound, PeernetError
 from peernet.feedback.models import MatchFeedback
@@ -80,17 +81,18 @@ async def manage_links(settings: Settings, attendee_ids: Sequence[int]) -> list[
     """:func:`manage_link` for each of ``attendee_ids`` (one insert per batch), in order."""
     now = clock.now()
     tokens = [(person, secrets.token_urlsafe(32)) for person in attendee_ids]
-    await MagicLink.bulk_create(
+    expires_at = now + timedelta(days=LINK_VALID_DAYS)
+    await insert_rows(
+        MagicLink,
         [
-            MagicLink(
-                attendee_id=person,
-                token_hash=_hash(token),
-                created_at=now,
-                expires_at=now + timedelta(days=LINK_VALID_DAYS),
-            )
+            {
+                "attendee_id": person,
+                "token_hash": _hash(token),
+                "created_at": now,
+                "expires_at": expires_at,
+            }
             for person, token in tokens
         ],
-        batch_size=500,
     )
     return [f"{settings.base_url}/me/link/{token}" for _, token in tokens]
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from notifications import Address, Attachment, make_message_id, render_email
 from peernet import clock
+from peernet.bulk import insert_rows
 from peernet.outbox.models import OutboxMessage
 from peernet.settings import Settings
 
@@ -42,9 +43,13 @@ async def enqueue(
     existing = await OutboxMessage.get_or_none(idempotency_key=key) if reuse_existing else None
     if existing is not None:
         return existing
-    row = _rendered_row(
-        settings,
-        Email(key, kind, locale, recipient, context, unsubscribe_url, send_at, tuple(attachments)),
+    row = OutboxMessage(
+        **_rendered_row(
+            settings,
+            Email(
+                key, kind, locale, recipient, context, unsubscribe_url, send_at, tuple(attachments)
+            ),
+        )
     )
     await row.save(force_create=True)
     return row
@@ -66,6 +71,8 @@ class Email:
 
 # Keys looked up and rows inserted per statement: well under SQLite's bound on variables.
 BATCH = 500
+# Emails rendered between two turns of the event loop while a batch is being inserted.
+YIELD_EVERY = 10
 
 
 async def enqueue_many(settings: Settings, emails: Sequence[Email]) -> int:
@@ -86,13 +93,19 @@ async def enqueue_many(settings: Settings, emails: Sequence[Email]) -> int:
             fresh.append(email)
     # Each batch is inserted while the next one renders: the database's work on one overlaps
     # with ours on the other (one insert in flight at a time, on the caller's transaction).
+    # Rendering yields to the event loop every few emails, or the insert in flight could
+    # send no more than the socket's buffer (a batch is megabytes) until the batch is done.
     inserting: asyncio.Future[Any] | None = None
     try:
         for start in range(0, len(fresh), BATCH):
-            rows = [_rendered_row(settings, e) for e in fresh[start : start + BATCH]]
+            rows: list[dict[str, Any]] = []
+            for email in fresh[start : start + BATCH]:
+                rows.append(_rendered_row(settings, email))
+                if inserting is not None and len(rows) % YIELD_EVERY == 0:
+                    await asyncio.sleep(0)
             if inserting is not None:
                 await inserting
-            inserting = asyncio.ensure_future(OutboxMessage.bulk_create(rows))
+            inserting = asyncio.ensure_future(insert_rows(OutboxMessage, rows, batch=BATCH))
             await asyncio.sleep(0)  # let the insert go out before rendering the next batch
         if inserting is not None:
             await inserting
@@ -105,27 +118,28 @@ async def enqueue_many(settings: Settings, emails: Sequence[Email]) -> int:
     return len(fresh)
 
 
-def _rendered_row(settings: Settings, email: Email) -> OutboxMessage:
+def _rendered_row(settings: Settings, email: Email) -> dict[str, Any]:
+    """The new row's fields (the others take their defaults)."""
     rendered = render_email(email.kind, email.locale, email.context)
     now = clock.now()
     due = email.send_at or now
     headers = {"List-Unsubscribe": email.unsubscribe_url} if email.unsubscribe_url else {}
-    return OutboxMessage(
-        idempotency_key=email.key,
-        kind=email.kind,
-        locale=email.locale,
-        recipient_name=email.recipient.name,
-        recipient_email=email.recipient.email,
-        subject=rendered.subject,
-        text=rendered.text,
-        html=rendered.html,
-        headers=headers,
-        attachments=[stored_attachment(a) for a in email.attachments] or None,
-        message_id=make_message_id(settings.mail_from_email.rpartition("@")[2]),
-        next_attempt_at=due,
-        deadline_at=due + timedelta(hours=settings.delivery_deadline_hours),
-        created_at=now,
-    )
+    return {
+        "idempotency_key": email.key,
+        "kind": email.kind,
+        "locale": email.locale,
+        "recipient_name": email.recipient.name,
+        "recipient_email": email.recipient.email,
+        "subject": rendered.subject,
+        "text": rendered.text,
+        "html": rendered.html,
+        "headers": headers,
+        "attachments": [stored_attachment(a) for a in email.attachments] or None,
+        "message_id": make_message_id(settings.mail_from_email.rpartition("@")[2]),
+        "next_attempt_at": due,
+        "deadline_at": due + timedelta(hours=settings.delivery_deadline_hours),
+        "created_at": now,
+    }
 
 
 def stored_attachment(attachment: Attachment) -> dict[str, Any]:
