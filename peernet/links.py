@@ -21,6 +21,7 @@ Timestamps come from :mod:`peernet.clock`, so tests move time instead of sleepin
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -63,9 +64,14 @@ class ClockSigner(TimestampSigner):
 
 
 def _timed(settings: Settings, purpose: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(
-        settings.signing_keys, salt=f"peernet.{purpose}", signer=ClockSigner
-    )
+    return _timed_with(tuple(settings.signing_keys), purpose)
+
+
+@functools.lru_cache(maxsize=64)
+def _timed_with(keys: tuple[str, ...], purpose: str) -> URLSafeTimedSerializer:
+    # Built once per keys and purpose: a round signs two links for each of thousands of
+    # people, and building the serializer cost about a third of each signature.
+    return URLSafeTimedSerializer(list(keys), salt=f"peernet.{purpose}", signer=ClockSigner)
 
 
 def _lasting(settings: Settings, purpose: str) -> URLSafeSerializer:

@@ -264,7 +264,10 @@ def prompts(match_id: int, locale: str, themes: Sequence[str] = (), count: int =
         if key in catalog("nl")
     ][:THEME_PROMPTS]
     general = [(match_id + i) % PROMPT_COUNT + 1 for i in range(PROMPT_COUNT)]
-    chosen += [translate(locale, f"intro.prompt.{k}") for k in general]
+    # Only as many as are still wanted: a round asks for ten thousand of these.
+    chosen += [
+        translate(locale, f"intro.prompt.{k}") for k in general[: max(count - len(chosen), 0)]
+    ]
     return chosen[:count]
 
 

@@ -44,6 +44,19 @@ from peernet.rounds.service import due_at, store_groups
 from peernet.rounds.unmatched import unmatched_context
 from peernet.settings import Settings
 
+# What an introduction reads of its recipient and their partners (introduction_context).
+INTRODUCED_FIELDS = (
+    "id",
+    "public_id",
+    "name",
+    "email",
+    "organisation",
+    "role",
+    "region",
+    "meeting_preference",
+    "locale",
+)
+
 
 @dataclass(frozen=True)
 class PublishOutcome:
@@ -56,11 +69,16 @@ class PublishOutcome:
     told_unmatched: tuple[int, ...]  # people emailed that they have no match this month
 
 
-async def _available(ids: set[int], round_id: int) -> set[int]:
-    """Who may still be introduced: active, consenting, and not excluded from this round."""
+async def _available(ids: set[int], round_id: int) -> dict[int, Attendee]:
+    """Who may still be introduced: active, consenting, and not excluded from this round;
+    each with what an introduction reads of them (:data:`INTRODUCED_FIELDS`)."""
+    # The cards only: ten thousand full rows cost more to decode (their JSON and dates)
+    # than the rest of the reading together.
     active = {
-        a.id
-        for a in await Attendee.filter(id__in=list(ids), status=AttendeeStatus.ACTIVE).only("id")
+        a.id: a
+        for a in await Attendee.filter(id__in=list(ids), status=AttendeeStatus.ACTIVE).only(
+            *INTRODUCED_FIELDS
+        )
     }
     consents = await Consent.filter(attendee_id__in=list(active)).values_list(
         "attendee_id", "withdrawn_at"
@@ -71,7 +89,8 @@ async def _available(ids: set[int], round_id: int) -> set[int]:
     excluded = set(
         await RoundExclusion.filter(round_id=round_id).values_list("attendee_id", flat=True)
     )
-    return active - withdrawn - excluded - await needing_renewal(active)
+    out = withdrawn | excluded | await needing_renewal(active)
+    return {person: card for person, card in active.items() if person not in out}
 
 
 def _links_among(explanation: dict[str, Any], stay: set[int]) -> dict[str, Any]:
@@ -145,12 +164,11 @@ async def publish_round(
             (a, waiting.get(a) or {"person": a, "reason": "partner_left"}) for a in left_over
         ]
 
-        attendees = {
-            a.id: a
-            for a in await Attendee.filter(
-                id__in=[a for g in members.values() for a in g] + [t for t, _ in told]
-            )
-        }
+        # Everyone introduced is available (read above); those told they have no match are
+        # read in full (the email says what would help, from their whole profile).
+        attendees = dict(available)
+        if told:
+            attendees |= {a.id: a for a in await Attendee.filter(id__in=[t for t, _ in told])}
         introductions = await _introduce(settings, kept, members, attendees)
         # Being in a published round is a sign of life (for the retention check).
         await Attendee.filter(id__in=[a for m in kept for a in members[m.id]]).update(
