@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from tortoise.expressions import Subquery
 from tortoise.transactions import in_transaction
 
 from matching import plan_round
@@ -27,7 +28,7 @@ from peernet.audit.service import record
 from peernet.coordinators.models import Coordinator
 from peernet.errors import NotFound
 from peernet.links import subscription_url
-from peernet.outbox.service import BATCH, Email, enqueue, enqueue_many
+from peernet.outbox.service import Email, enqueue, enqueue_many
 from peernet.rounds.introductions import introduction_context
 from peernet.rounds.models import Match, MatchMember, Round, RoundExclusion, RoundStatus
 from peernet.rounds.planning import (
@@ -117,7 +118,8 @@ async def publish_round(
             raise RoundPublished(f"the round of {rnd.period} is already published")
 
         members: dict[int, list[int]] = defaultdict(list)
-        stored = MatchMember.filter(match__round_id=round_id).order_by("match_id", "id")
+        round_members = MatchMember.filter(match__round_id=round_id)
+        stored = round_members.order_by("match_id", "id")
         for match_id, attendee_id in await stored.values_list("match_id", "attendee_id"):
             members[int(match_id)].append(int(attendee_id))
         planned_unmatched = [
@@ -169,9 +171,11 @@ async def publish_round(
         attendees = dict(available)
         if told:
             attendees |= {a.id: a for a in await Attendee.filter(id__in=[t for t, _ in told])}
-        introductions = await _introduce(settings, kept, members, attendees)
-        # Being in a published round is a sign of life (for the retention check).
-        await Attendee.filter(id__in=[a for m in kept for a in members[m.id]]).update(
+        introductions = await _introduce(settings, round_id, kept, members, attendees)
+        # Being in a published round is a sign of life (for the retention check). The round's
+        # members are now exactly those of its kept groups: named by a subquery rather than
+        # by ten thousand ids.
+        await Attendee.filter(id__in=Subquery(round_members.values("attendee_id"))).update(
             last_active_at=now
         )
         for person, detail in told:
@@ -254,6 +258,7 @@ async def _regroup(
 
 async def _introduce(
     settings: Settings,
+    round_id: int,
     matches: Sequence[Match],
     members: dict[int, list[int]],
     attendees: dict[int, Attendee],
@@ -284,11 +289,11 @@ async def _introduce(
     await enqueue_many(settings, emails)
     nudge_met_due_at = due_at(now, settings.nudge_met_after_days, zone)
     feedback_due_at = due_at(now, settings.feedback_after_days, zone)
-    ids = [match.id for match in matches]
-    for start in range(0, len(ids), BATCH):
-        await Match.filter(id__in=ids[start : start + BATCH]).update(
-            introduced_at=now, nudge_met_due_at=nudge_met_due_at, feedback_due_at=feedback_due_at
-        )
+    # ``matches`` are all the round's groups that are left (the others were deleted): one
+    # statement for the round rather than one per batch of ids.
+    await Match.filter(round_id=round_id).update(
+        introduced_at=now, nudge_met_due_at=nudge_met_due_at, feedback_due_at=feedback_due_at
+    )
     for match in matches:
         match.introduced_at = now
         match.nudge_met_due_at = nudge_met_due_at

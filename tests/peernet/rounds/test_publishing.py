@@ -259,3 +259,22 @@ async def test_a_partner_left_alone_may_be_grouped_with_someone_the_plan_left_ou
     assert await introduced() == sorted(
         a.email for a in (anouk, ruud, elif_) if a.id in (anouk.id, left_out)
     )
+
+
+async def test_only_the_introduced_are_marked_active_and_only_their_groups_get_due_dates(
+    settings: Settings, frozen_clock: Clock
+) -> None:
+    anouk, ruud, elif_, bram = await four()
+    other = await create_round("2027-01", [[elif_.id, bram.id]])  # another draft
+    rnd = await create_round("2026-12", [[anouk.id, ruud.id], [elif_.id, bram.id]])
+    await pause(bram.id, "1")
+    outcome = await publish_round(settings, rnd.id)
+    introduced_ids = {a for g in await groups_of(rnd.id) for a in g}
+    assert bram.id in outcome.dropped and bram.id not in introduced_ids
+    for person in await Attendee.filter(id__in=[anouk.id, ruud.id, elif_.id, bram.id]):
+        expected = frozen_clock() if person.id in introduced_ids else None
+        assert person.last_active_at == expected, person.name
+    published = await Match.filter(round_id=rnd.id)
+    assert published and all(m.nudge_met_due_at and m.feedback_due_at for m in published)
+    draft = await Match.filter(round_id=other.id)
+    assert draft and all(m.introduced_at is None and m.nudge_met_due_at is None for m in draft)
