@@ -1,8 +1,10 @@
 """The introduction's templates write the shared macros out inline (a round renders 10,000
-of them while it publishes, and each macro call costs more than the HTML it writes). They
-must say exactly what the macro-built templates they replace said: those are kept in
-``reference_templates/`` and rendered with today's ``_macros.html`` and footers, so a change
-to a macro that the inlined copies miss fails here."""
+of them while it publishes, and each macro call costs more than the HTML it writes), and
+look up the cards' fields as items (``partner["name"]``: Jinja tries an attribute first,
+and on a dict that costs an exception per field). They must say exactly what the templates
+they replace said: those are kept in ``reference_templates/`` and rendered with today's
+``_macros.html`` and footers, so a change to a macro that the inlined copies miss fails
+here."""
 
 from __future__ import annotations
 
@@ -26,7 +28,7 @@ REFERENCE = Path(__file__).parent / "reference_templates"
 def _reference_environment() -> Environment:
     # The reference introduction, with the package's own _base, _macros and footers.
     loader = ChoiceLoader([FileSystemLoader(REFERENCE), _environment.loader])  # type: ignore[list-item]
-    return _environment.overlay(loader=loader, cache_size=0)
+    return _environment.overlay(loader=loader, cache_size=50)
 
 
 _REFERENCE = _reference_environment()
