@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tortoise.expressions import Subquery
+from tortoise.expressions import Q, Subquery
 from tortoise.transactions import in_transaction
 
 from matching import plan_round
@@ -70,20 +70,30 @@ class PublishOutcome:
     told_unmatched: tuple[int, ...]  # people emailed that they have no match this month
 
 
-async def _available(ids: set[int], round_id: int) -> dict[int, Attendee]:
-    """Who may still be introduced: active, consenting, and not excluded from this round;
-    each with what an introduction reads of them (:data:`INTRODUCED_FIELDS`)."""
+async def _available(round_id: int, left_out: set[int]) -> dict[int, Attendee]:
+    """Who of the round's members and of ``left_out`` (whom the plan could not match) may
+    still be introduced: active, consenting, and not excluded from this round; each with
+    what an introduction reads of them (:data:`INTRODUCED_FIELDS`)."""
+
+    def named(column: str) -> Q:
+        # The members by a subquery: ten thousand ids in the statement cost more to build.
+        members = Subquery(MatchMember.filter(match__round_id=round_id).values("attendee_id"))
+        lookups: dict[str, Any] = {f"{column}__in": members}
+        query = Q(**lookups)
+        if not left_out:
+            return query
+        others: dict[str, Any] = {f"{column}__in": sorted(left_out)}
+        return query | Q(**others)
+
     # The cards only: ten thousand full rows cost more to decode (their JSON and dates)
     # than the rest of the reading together.
     active = {
         a.id: a
-        for a in await Attendee.filter(id__in=list(ids), status=AttendeeStatus.ACTIVE).only(
+        for a in await Attendee.filter(named("id"), status=AttendeeStatus.ACTIVE).only(
             *INTRODUCED_FIELDS
         )
     }
-    consents = await Consent.filter(attendee_id__in=list(active)).values_list(
-        "attendee_id", "withdrawn_at"
-    )
+    consents = await Consent.filter(named("attendee_id")).values_list("attendee_id", "withdrawn_at")
     # Someone whose every consent is withdrawn is out, whatever their status says.
     holding = {person for person, withdrawn_at in consents if withdrawn_at is None}
     withdrawn = {person for person, _ in consents} - holding
@@ -128,9 +138,7 @@ async def publish_round(
             # Whoever must first agree to a new consent text was asked that instead.
             if entry.get("reason") not in ("excluded", RENEWAL_REASON)
         ]
-        everyone = {a for group in members.values() for a in group}
-        everyone |= {int(e["person"]) for e in planned_unmatched}
-        available = await _available(everyone, round_id)
+        available = await _available(round_id, {int(e["person"]) for e in planned_unmatched})
 
         dropped: list[int] = []
         alone: list[int] = []
