@@ -29,14 +29,20 @@ async def insert_rows(
     executor = db.executor_class(model=model, db=db)
     fields = model._meta.fields_map
     columns: list[str] = list(executor.regular_columns)
+    # A field left out takes its default, converted once for every row; one without a
+    # default is converted (and refused, unless it may be null) as the ORM would.
     defaults: dict[str, Any] = {}
     for name in columns:
-        default = fields[name].default
-        defaults[name] = default() if callable(default) else default
+        field = fields[name]
+        if field.default is not None or field.null:
+            default = field.default() if callable(field.default) else field.default
+            defaults[name] = field.to_db_value(default, model)
     for start in range(0, len(rows), batch):
         values = [
             [
-                fields[name].to_db_value(row[name] if name in row else defaults[name], model)
+                defaults[name]
+                if name not in row and name in defaults
+                else fields[name].to_db_value(row.get(name), model)
                 for name in columns
             ]
             for row in rows[start : start + batch]

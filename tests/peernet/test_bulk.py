@@ -48,3 +48,11 @@ async def test_a_value_the_field_refuses_stores_nothing() -> None:
 async def test_no_rows_is_no_statement() -> None:
     await insert_rows(MagicLink, [])
     assert await MagicLink.all().count() == 0
+
+
+async def test_a_field_without_a_default_cannot_be_left_out() -> None:
+    person = await an_attendee()
+    without_hash = {k: v for k, v in a_link(person.id, 0).items() if k != "token_hash"}
+    with pytest.raises(ValidationError, match="token_hash"):
+        await insert_rows(MagicLink, [without_hash])
+    assert await MagicLink.all().count() == 0
