@@ -19,14 +19,32 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from email.message import EmailMessage
 
 from benchmarks.smtp_throughput import ceiling, free_port, serve
+from notifications import Address, build_message
 from peernet import db
 from peernet.demo import publish_synthetic_round
-from peernet.outbox.dispatch import _as_email, drain
+from peernet.outbox.dispatch import drain
 from peernet.outbox.models import OutboxMessage, OutboxStatus
+from peernet.outbox.service import attachments_of, sender_address
 from peernet.settings import Settings, load_settings
 from peernet.worker import make_transport
+
+
+def as_email(row: OutboxMessage, sender: Address) -> EmailMessage:
+    """The row built with the email package, as the ceiling's loop sends it."""
+    return build_message(
+        sender=sender,
+        recipient=Address(name=row.recipient_name, email=row.recipient_email),
+        subject=row.subject,
+        text=row.text,
+        html=row.html or None,
+        message_id=row.message_id,
+        date=row.created_at,
+        list_unsubscribe_url=row.headers.get("List-Unsubscribe"),
+        attachments=attachments_of(row),
+    )
 
 
 async def prepare(settings: Settings, pairs: int) -> float:
@@ -43,7 +61,7 @@ async def prepare(settings: Settings, pairs: int) -> float:
 async def run(settings: Settings, port: int) -> tuple[float, float, int]:
     await db.init_db(settings)
     rows = await OutboxMessage.all().order_by("id")
-    messages = [_as_email(row, settings) for row in rows]
+    messages = [as_email(row, sender_address(settings)) for row in rows]
     ceiling_seconds = await ceiling(port, messages)
     transport = make_transport(settings)
     started = time.perf_counter()
