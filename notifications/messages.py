@@ -208,8 +208,9 @@ class OutgoingMessage:
 
     def as_email(self) -> EmailMessage:
         """The message parsed back, for a transport that needs its parts (an HTTP API),
-        or a server that takes 7-bit only."""
-        parsed = _PARSER.parsebytes(self.data)
+        or a server that takes 7-bit only. Line ends read as ``\n``, as in a message that
+        :func:`build_message` made (the bodies hold no other CR: they were split on it)."""
+        parsed = _PARSER.parsebytes(self.data.replace(b"\r\n", b"\n"))
         assert isinstance(parsed, EmailMessage)
         return parsed
 
@@ -314,7 +315,8 @@ def _unstructured_field(name: str, value: str) -> str:
 def _text_part(subtype: str, body: str) -> bytes:
     # What EmailMessage.set_content does: lines split on CR, LF or CRLF, a final line end.
     lines = body.encode().splitlines()
-    cte = _transfer_encoding(body)
+    longest = max(map(len, lines), default=0)  # as _transfer_encoding measures it
+    cte = "quoted-printable" if longest > _MAX_8BIT_LINE else "7bit" if body.isascii() else "8bit"
     if cte == "quoted-printable":
         normal = b"\n".join(lines) + b"\n"
         encoded = quoprimime.body_encode(normal.decode("latin-1"), _MAX_LINE)
