@@ -110,6 +110,9 @@ def introductions(count: int) -> list[dict[str, Any]]:
             "meeting_hint": "Jullie werken allebei in Rotterdam: op locatie afspreken kan.",
             "pause_url": f"{base}/pause/{number}",
             "unsubscribe_url": f"{base}/u/{number}",
+            # The footer's links (the templates now require them).
+            "manage_url": f"{base}/me/link/{number}",
+            "privacy_url": f"{base}/privacy",
         }
         rendered = render_email("introduction", "nl", context)
         messages.append(
