@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -12,8 +11,6 @@ from email.parser import BytesParser
 from pathlib import Path
 from typing import Any
 
-import httpx
-import pytest
 from aiosmtpd.controller import Controller
 from aiosmtplib.email import flatten_message
 
@@ -22,7 +19,6 @@ from notifications import (
     Attachment,
     DeliveryStatus,
     FileTransport,
-    HTTPTransport,
     OutgoingMessage,
     SMTPTransport,
     build_message,
@@ -119,20 +115,3 @@ async def test_the_file_transport_writes_the_composed_bytes(tmp_path: Path) -> N
     [file] = list(tmp_path.iterdir())  # noqa: ASYNC240 (a test's own folder)
     assert file.name.endswith("-abc_peernet.example.nl.eml")
     assert file.read_bytes() == message.data
-
-
-@pytest.mark.parametrize("provider", ["postmark", "sendgrid"])
-async def test_the_http_transport_posts_the_same_payload_for_both(provider: str) -> None:
-    bodies: list[Any] = []
-
-    def answer(request: httpx.Request) -> httpx.Response:
-        bodies.append(json.loads(request.content))
-        return httpx.Response(200, json={"ErrorCode": 0, "Message": "OK"})
-
-    client = httpx.AsyncClient(transport=httpx.MockTransport(answer))
-    transport = HTTPTransport("https://api.example/send", "token", provider=provider, client=client)
-    results = await transport.send([build_message(**arguments()), compose_message(**arguments())])
-    await client.aclose()
-    assert [r.status for r in results] == [DeliveryStatus.SENT] * 2
-    built, composed = bodies
-    assert composed == built
