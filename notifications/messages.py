@@ -261,7 +261,7 @@ def compose_message(
 
 def _fold(line: str) -> str:
     """``line`` with CRLF, folded before spaces where it is longer than 78 characters
-    (a line that has no space to fold at stays long; values are capped well below 998)."""
+    (a word too long for one line stays whole: see _fits)."""
     if len(line) <= _MAX_LINE:
         return line + _CRLF
     lines: list[str] = []
@@ -275,6 +275,11 @@ def _fold(line: str) -> str:
             current += " " + word
     lines.append(current)
     return _CRLF.join(lines) + _CRLF
+
+
+def _fits(field: str) -> bool:
+    # RFC 5321/5322: no line longer than 998 octets, whatever the folding.
+    return all(len(line) <= _MAX_8BIT_LINE for line in field.split(_CRLF))
 
 
 def _encoded_words(value: str) -> str:
@@ -299,17 +304,24 @@ def _mailbox_field(name: str, address: Address) -> str:
     display_name = address.display_name
     if not display_name:
         return _fold(f"{name}: {address.email}")
-    if not display_name.isascii():
-        phrase = _encoded_words(display_name)
-    elif _ATOMS.fullmatch(display_name):
-        phrase = display_name
-    else:
-        phrase = '"' + display_name.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    return _fold(f"{name}: {phrase} <{address.email}>")
+    if display_name.isascii():
+        if _ATOMS.fullmatch(display_name):
+            phrase = display_name
+        else:
+            phrase = '"' + display_name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        field = _fold(f"{name}: {phrase} <{address.email}>")
+        if _fits(field):
+            return field
+    # Not ASCII, or a word too long for a line: encoded-words, which fold between them.
+    return _fold(f"{name}: {_encoded_words(display_name)} <{address.email}>")
 
 
 def _unstructured_field(name: str, value: str) -> str:
-    return _fold(f"{name}: {value if value.isascii() else _encoded_words(value)}")
+    if value.isascii():
+        field = _fold(f"{name}: {value}")
+        if _fits(field):
+            return field
+    return _fold(f"{name}: {_encoded_words(value)}")
 
 
 def _text_part(subtype: str, body: str) -> bytes:

@@ -281,3 +281,15 @@ def test_a_boundary_never_occurs_in_what_it_encloses() -> None:
     text = "--===============0000000000000000000==\n--==\n"
     old, new = both(text=text)
     assert_equivalent(old, new)
+
+
+def test_a_word_too_long_for_one_line_is_encoded_rather_than_sent_on_a_long_line() -> None:
+    word = "x" * 1200
+    old, new = both(
+        subject=f"Hoi {word}",
+        recipient=Address(word[:190], "ruud@example.nl"),
+        headers={"X-Peernet-Organisation": word},
+    )
+    assert max(len(line) for line in new.data.split(b"\r\n")) <= 998
+    assert unstructured_rfc(new.data, "Subject") == f"Hoi {word}"
+    assert_equivalent(old, new)
