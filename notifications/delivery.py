@@ -7,7 +7,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, TypeAlias
+
+from notifications.messages import OutgoingMessage
+
+# What a transport sends: a message built with the email package, or one composed
+# straight to its wire bytes (what the outbox sends; see compose_message).
+Message: TypeAlias = EmailMessage | OutgoingMessage
 
 
 class DeliveryStatus(StrEnum):
@@ -35,7 +41,7 @@ class DeliveryResult:
 
 
 class Transport(Protocol):
-    async def send(self, messages: Sequence[EmailMessage]) -> list[DeliveryResult]:
+    async def send(self, messages: Sequence[Message]) -> list[DeliveryResult]:
         """Deliver ``messages``; one result per message, same order."""
         ...
 

@@ -9,10 +9,10 @@ import tempfile
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from email import policy
-from email.message import EmailMessage
 from pathlib import Path
 
-from notifications.delivery import DeliveryResult, Transport
+from notifications.delivery import DeliveryResult, Message, Transport
+from notifications.messages import OutgoingMessage
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _RFC5322 = policy.default.clone(linesep="\r\n")
@@ -28,13 +28,13 @@ class FileTransport(Transport):
     def __init__(self, directory: Path) -> None:
         self.directory = Path(directory)
 
-    async def send(self, messages: Sequence[EmailMessage]) -> list[DeliveryResult]:
+    async def send(self, messages: Sequence[Message]) -> list[DeliveryResult]:
         return await asyncio.to_thread(self._write_all, list(messages))
 
     async def aclose(self) -> None:
         return None
 
-    def _write_all(self, messages: list[EmailMessage]) -> list[DeliveryResult]:
+    def _write_all(self, messages: list[Message]) -> list[DeliveryResult]:
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -43,12 +43,19 @@ class FileTransport(Transport):
             )
         return [self._write(message) for message in messages]
 
-    def _write(self, message: EmailMessage) -> DeliveryResult:
+    def _write(self, message: Message) -> DeliveryResult:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
-        ident = _UNSAFE.sub("_", str(message.get("Message-ID", "")).strip("<> "))[:80]
+        if isinstance(message, OutgoingMessage):
+            message_id = message.message_id
+        else:
+            message_id = str(message.get("Message-ID", ""))
+        ident = _UNSAFE.sub("_", message_id.strip("<> "))[:80]
         path = self.directory / f"{stamp}-{ident or 'message'}.eml"
         try:
-            data = message.as_bytes(policy=_RFC5322)
+            if isinstance(message, OutgoingMessage):
+                data = message.data  # already CRLF, as _RFC5322 writes it
+            else:
+                data = message.as_bytes(policy=_RFC5322)
         except Exception as exc:  # a message that cannot be serialised never will be
             return DeliveryResult.permanent(f"cannot serialise message: {exc!r}")
         try:

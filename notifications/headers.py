@@ -81,8 +81,11 @@ class Address:
     def __str__(self) -> str:
         return str(self.as_mailbox())
 
-    def as_mailbox(self) -> headerregistry.Address:
+    @property
+    def display_name(self) -> str:
         # A display name is a phrase: mail parsers drop the spaces around it and collapse
         # runs of spaces inside it, so do that here and send what will be read.
-        display_name = " ".join(word for word in self.name.split(" ") if word)
-        return headerregistry.Address(display_name=display_name, addr_spec=self.email)
+        return " ".join(word for word in self.name.split(" ") if word)
+
+    def as_mailbox(self) -> headerregistry.Address:
+        return headerregistry.Address(display_name=self.display_name, addr_spec=self.email)

@@ -13,7 +13,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from notifications.delivery import DeliveryResult, Transport
+from notifications.delivery import DeliveryResult, Message, Transport
+from notifications.messages import OutgoingMessage
 
 logger = logging.getLogger(__name__)
 
@@ -168,10 +169,10 @@ class HTTPTransport(Transport):
     def __repr__(self) -> str:
         return f"HTTPTransport({self.url!r}, provider={self.provider!r})"
 
-    async def send(self, messages: Sequence[EmailMessage]) -> list[DeliveryResult]:
+    async def send(self, messages: Sequence[Message]) -> list[DeliveryResult]:
         gate = asyncio.Semaphore(_CONCURRENCY)
 
-        async def one(message: EmailMessage) -> DeliveryResult:
+        async def one(message: Message) -> DeliveryResult:
             async with gate:
                 return await self._send_one(message)
 
@@ -181,8 +182,10 @@ class HTTPTransport(Transport):
         if self._owns_client:
             await self._client.aclose()
 
-    async def _send_one(self, message: EmailMessage) -> DeliveryResult:
+    async def _send_one(self, message: Message) -> DeliveryResult:
         try:
+            if isinstance(message, OutgoingMessage):
+                message = message.as_email()  # the API takes the parts, not the bytes
             body = json.dumps(self._payload(message), ensure_ascii=False).encode()
         except Exception as exc:  # a message that cannot be represented never will be
             return DeliveryResult.permanent(f"malformed message: {exc!r}")

@@ -7,13 +7,13 @@ import logging
 import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass
-from email.message import EmailMessage
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import aiosmtplib
 from aiosmtplib.email import extract_recipients, extract_sender, flatten_message
 
-from notifications.delivery import DeliveryResult, Transport
+from notifications.delivery import DeliveryResult, Message, Transport
+from notifications.messages import OutgoingMessage
 
 logger = logging.getLogger(__name__)
 _TRUE = ("1", "true", "yes", "on")
@@ -127,7 +127,7 @@ class SMTPTransport(Transport):
     def __repr__(self) -> str:
         return f"SMTPTransport({self.settings!r})"
 
-    async def send(self, messages: Sequence[EmailMessage]) -> list[DeliveryResult]:
+    async def send(self, messages: Sequence[Message]) -> list[DeliveryResult]:
         results: list[DeliveryResult] = []
         async with self._lock:
             for message in messages:
@@ -148,10 +148,13 @@ class SMTPTransport(Transport):
                 except (aiosmtplib.SMTPException, *_CONNECTION_ERRORS):
                     client.close()
 
-    async def _deliver(self, message: EmailMessage) -> DeliveryResult:
+    async def _deliver(self, message: Message) -> DeliveryResult:
         try:
-            sender = extract_sender(message)
-            recipients = extract_recipients(message)
+            if isinstance(message, OutgoingMessage):
+                sender, recipients = message.sender, list(message.recipients)
+            else:
+                sender = extract_sender(message) or ""
+                recipients = extract_recipients(message)
             if not sender or not recipients:
                 raise ValueError("no From or no To")
         except (ValueError, TypeError) as exc:
@@ -189,7 +192,7 @@ class SMTPTransport(Transport):
                 return DeliveryResult.permanent(f"{stage}: {exc}")
             except Exception as exc:
                 # A bug, not the server: keep the batch going, retry this one later.
-                logger.exception("unexpected error sending %s", message.get("Message-ID"))
+                logger.exception("unexpected error sending %s", _message_id(message))
                 self._drop()
                 return DeliveryResult.temporary(f"{stage}: unexpected {_describe(exc)}")
             detail = f"{response.code} {response.message}"
@@ -250,8 +253,14 @@ class _UnsendableMessage(Exception):
     pass
 
 
+def _message_id(message: Message) -> str | None:
+    if isinstance(message, OutgoingMessage):
+        return message.message_id
+    return message.get("Message-ID")
+
+
 def _prepare(
-    client: aiosmtplib.SMTP, message: EmailMessage, sender: str, recipients: list[str]
+    client: aiosmtplib.SMTP, message: Message, sender: str, recipients: list[str]
 ) -> tuple[list[str], bytes]:
     options: list[str] = []
     utf8 = not (sender + "".join(recipients)).isascii()
@@ -262,7 +271,12 @@ def _prepare(
     eight_bit = client.supports_extension("8bitmime")
     if eight_bit:
         options.append("BODY=8BITMIME")
+    if isinstance(message, OutgoingMessage) and (eight_bit or message.data.isascii()):
+        return options, message.data  # composed for the wire: nothing to flatten
     try:
+        if isinstance(message, OutgoingMessage):
+            # A server without 8BITMIME: the email package re-encodes the UTF-8 bodies.
+            message = message.as_email()
         flat = flatten_message(message, utf8=utf8, cte_type="8bit" if eight_bit else "7bit")
     except Exception as exc:  # a message that cannot be serialised never will be
         raise _UnsendableMessage(f"cannot serialise message: {exc!r}") from exc

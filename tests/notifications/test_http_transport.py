@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from notifications import Address, DeliveryStatus, HTTPTransport, build_message
+from notifications import Address, DeliveryStatus, HTTPTransport, build_message, compose_message
 
 POSTMARK = "https://api.postmarkapp.com/email"
 
@@ -183,3 +183,25 @@ async def test_an_own_client_is_closed_a_given_one_is_not() -> None:
 def test_bad_settings_name_the_variable(url: str, token: str, provider: str, prefix: str) -> None:
     with pytest.raises(ValueError, match=f"^{prefix}"):
         HTTPTransport(url, token, provider=provider)
+
+
+@pytest.mark.parametrize("provider", ["postmark", "sendgrid"])
+async def test_a_composed_message_is_posted_as_the_built_one(provider: str) -> None:
+    # What the outbox hands over: the same message composed straight to its wire bytes.
+    built = message()
+    composed = compose_message(
+        sender=Address("peernet", "noreply@peernet.example.nl"),
+        recipient=Address("Ümit Çelik", "umit@example.nl"),
+        reply_to=Address("Ruud van 't Hoff", "ruud@example.nl"),
+        subject="Maak kennis met Ruud van 't Hoff",
+        text="Hoi Ümit,\n",
+        html="<p>Hoi Ümit,</p>",
+        message_id="<abc@peernet.example.nl>",
+        date=datetime(2025, 3, 30, 9, 0, tzinfo=UTC),
+        list_unsubscribe_url="https://peernet.example.nl/u/t0k3n",
+    )
+    transport, requests = transport_answering(ok, provider)
+    results = await transport.send([built, composed])
+    assert [r.status for r in results] == [DeliveryStatus.SENT] * 2
+    first, second = (json.loads(request.content) for request in requests)
+    assert second == first

@@ -13,7 +13,7 @@ from email.message import EmailMessage
 import pytest
 from tortoise import Tortoise
 
-from notifications import DeliveryResult, DeliveryStatus
+from notifications import DeliveryResult, DeliveryStatus, Message, OutgoingMessage
 from peernet.attendees.consents import consent_text
 from peernet.attendees.models import (
     Attendance,
@@ -54,8 +54,8 @@ class RecordingTransport:
     def __init__(self) -> None:
         self.sent: list[EmailMessage] = []
 
-    async def send(self, messages: Sequence[EmailMessage]) -> list[DeliveryResult]:
-        self.sent.extend(messages)
+    async def send(self, messages: Sequence[Message]) -> list[DeliveryResult]:
+        self.sent.extend(m.as_email() if isinstance(m, OutgoingMessage) else m for m in messages)
         return [DeliveryResult(DeliveryStatus.SENT, "250 ok") for _ in messages]
 
     async def aclose(self) -> None:

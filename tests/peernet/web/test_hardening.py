@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from email.message import EmailMessage
 
 import httpx
 import pytest
 from starlette.routing import Route
 
-from notifications import DeliveryResult, DeliveryStatus
+from notifications import DeliveryResult, DeliveryStatus, Message, OutgoingMessage
 from peernet.links import subscription_url
 from peernet.outbox.dispatch import dispatch_once
 from peernet.outbox.models import OutboxMessage, OutboxStatus
@@ -187,13 +186,14 @@ async def test_the_access_log_shows_route_templates_not_tokens(
 class RefusingTransport:
     """An SMTP server that answers 550 naming the recipient."""
 
-    async def send(self, messages: Sequence[EmailMessage]) -> list[DeliveryResult]:
+    async def send(self, messages: Sequence[Message]) -> list[DeliveryResult]:
+        emails = [m.as_email() if isinstance(m, OutgoingMessage) else m for m in messages]
         return [
             DeliveryResult(
                 DeliveryStatus.PERMANENT,
                 f"550 5.1.1 <{m['To'].addresses[0].addr_spec}>: no such user",
             )
-            for m in messages
+            for m in emails
         ]
 
     async def aclose(self) -> None:
