@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # PostgreSQL on 127.0.0.1:5432 with trust auth; the user is postgres or root.
 PG_USER ?= $(shell for u in postgres root; do psql -h 127.0.0.1 -U $$u -d test -Atc 'select 1' >/dev/null 2>&1 && echo $$u && break; done)
 TEST_POSTGRES_URL ?= postgres://$(or $(PG_USER),postgres)@127.0.0.1:5432/test
-# A database of its own for benchmarks.publish_round, which empties it first (createdb peernet_bench).
+# A database of its own for benchmarks.publish_round and outbox_drain, which empty it first (createdb peernet_bench).
 BENCH_POSTGRES_URL ?= postgres://$(or $(PG_USER),postgres)@127.0.0.1:5432/peernet_bench
 TEST_TMP := $(shell mktemp -u /tmp/peernet-make-XXXXXX)
 
@@ -72,6 +72,7 @@ bench: venv
 	$(BIN)/python -m benchmarks.smtp_throughput
 	$(BIN)/python -m benchmarks.publish_round --database-url $(BENCH_POSTGRES_URL)
 	$(BIN)/python -m benchmarks.outbox_drain
+	$(BIN)/python -m benchmarks.outbox_drain --database-url $(BENCH_POSTGRES_URL)
 	$(BIN)/python -m benchmarks.csv_import
 	$(BIN)/python -m benchmarks.themes_suppression
 
