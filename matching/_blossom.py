@@ -41,13 +41,14 @@ is not claimed exact.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
-from scipy.sparse.csgraph import connected_components
+from scipy.sparse.csgraph import connected_components, minimum_spanning_tree
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
@@ -85,6 +86,9 @@ class Certified:
     prices: FloatArray | None = None
     # Which stubs (see solve_candidates) the optimum took.
     stubs_taken: IntArray | None = None
+    # The odd sets (original numbering) and their dual prices, alongside ``prices``.
+    odd_sets: list[IntArray] | None = None
+    set_prices: FloatArray | None = None
 
 
 def tolerance(weight: float) -> float:
@@ -156,6 +160,10 @@ def solve_locally(
             weight,
             weight if exact else max(bound, weight),
             exact,
+            price,
+            None,
+            found.odd_sets,
+            found.set_prices,
         )
     return None
 
@@ -178,7 +186,7 @@ def solve_candidates(
     su = np.empty(0, np.intp) if stub_at is None else stub_at
     sv = np.empty(0) if stub_value is None else stub_value
     if a.size == 0 and su.size == 0:
-        return Certified(a, b, 0.0, 0.0, True, np.zeros(n), su)
+        return Certified(a, b, 0.0, 0.0, True, np.zeros(n), su, [], np.zeros(0))
     if a.size + su.size > MAX_CANDIDATES:
         return None
     people, local = np.unique(np.concatenate([a, b, su]), return_inverse=True)
@@ -232,6 +240,8 @@ def solve_candidates(
                 exact,
                 prices,
                 taken,
+                [people[s] for s in cuts],
+                duals[k:],
             )
         new = _violated_odd_sets(k, la, lb, x[:m], fractional[:m])
         if not new:
@@ -318,3 +328,189 @@ def _branch_and_cut(
     proven = float(-res.mip_dual_bound) if res.mip_dual_bound is not None else bound
     exact = proven <= weight + tolerance(weight)
     return Certified(a[chosen], b[chosen], weight, weight if exact else min(bound, proven), exact)
+
+
+# --- column generation: the odd-set LP over every pair, priced with its own duals -------
+
+# Rounds of pricing (pairs added) and, per LP, rounds of cuts.
+_COLUMN_ROUNDS = 12
+_LP_CUT_ROUNDS = 20
+# Partners per person in the first working graph (the cheapest by reduced cost), and the
+# most violated pairs added per person in each pricing round.
+FIRST_COLUMNS = 10
+ADDED_COLUMNS = 40
+# Thresholds tried per LP when the linkage separation cuts the working graph by reduced cost.
+_LINKAGE_LEVELS = 24
+
+
+@dataclass(frozen=True)
+class Dual:
+    """A dual solution of the pairing LP with odd-set inequalities: a price per person and
+    a price per odd set. ``bound`` is ``sum(prices) + sum(set_prices * (|S| - 1) / 2)``."""
+
+    prices: FloatArray
+    odd_sets: list[IntArray]
+    set_prices: FloatArray
+
+    @property
+    def bound(self) -> float:
+        z = self.set_prices.tolist()
+        sets = (price * (s.size // 2) for price, s in zip(z, self.odd_sets, strict=True))
+        return math.fsum([*self.prices.tolist(), *sets])
+
+    def membership(self, n: int) -> sp.csr_matrix:
+        """``(n, sets)`` matrix: 1 where a person is in a set of positive price."""
+        if not self.odd_sets:
+            return sp.csr_matrix((n, 0))
+        rows = np.concatenate(self.odd_sets)
+        cols = np.repeat(np.arange(len(self.odd_sets)), [s.size for s in self.odd_sets])
+        return sp.csr_matrix((np.ones(rows.size), (rows, cols)), shape=(n, len(self.odd_sets)))
+
+
+# ``price(dual)`` returns, over every allowed pair, how far each person's pairs fall short
+# of being covered by ``dual`` at worst (``max(0, -reduced cost)``, per person), and the
+# pairs short by more than round-off (at most ADDED_COLUMNS per person, the most short
+# first) as (a, b, w) with a < b.
+Pricer = Callable[[Dual], tuple[FloatArray, IntArray, IntArray, FloatArray]]
+
+
+def prove(dual: Dual, price: Pricer, weight: float) -> Dual | None:
+    """``dual`` with round-off shortfalls paid (each short pair raises both its ends by
+    half), if it then covers every allowed pair and its bound equals ``weight``."""
+    short, add_a, _, _ = price(dual)
+    if add_a.size:
+        return None
+    raised = Dual(dual.prices + short / 2.0, dual.odd_sets, dual.set_prices)
+    return raised if raised.bound <= weight + tolerance(weight) else None
+
+
+def solve_by_columns(
+    n: int, a: IntArray, b: IntArray, c: FloatArray, price: Pricer
+) -> tuple[Certified, Dual] | None:
+    """Maximum-weight pairing over *every* allowed pair, with a dual that proves it.
+
+    The pairing LP with odd-set cuts is solved on a working graph ``(a, b, c)``; its duals
+    are priced over every allowed pair (``price``); pairs they leave short join the
+    working graph (the cuts found so far stay) and the LP is solved again. When no pair is
+    short, the integral optimum on the working graph is optimal for all pairs, and its
+    duals are the certificate. ``None`` when the LP stays fractional or it does not settle
+    within a few rounds (the caller keeps its pairing and bound).
+    """
+    cuts: list[IntArray] = []
+    keys: set[tuple[int, ...]] = set()
+    for _ in range(_COLUMN_ROUNDS):
+        found = _cut_lp(n, a, b, c, cuts, keys)
+        if found is None:
+            return None
+        chosen, dual = found
+        short, add_a, add_b, add_c = price(dual)
+        if add_a.size == 0:
+            weight = math.fsum(c[chosen].tolist())
+            raised = Dual(dual.prices + short / 2.0, dual.odd_sets, dual.set_prices)
+            if raised.bound > weight + tolerance(weight):
+                return None
+            certified = Certified(a[chosen], b[chosen], weight, weight, True, raised.prices)
+            return certified, raised
+        key = np.unique(np.concatenate([a * n + b, add_a * n + add_b]), return_index=True)[1]
+        a = np.concatenate([a, add_a])[key]
+        b = np.concatenate([b, add_b])[key]
+        c = np.concatenate([c, add_c])[key]
+    return None
+
+
+def _cut_lp(
+    n: int,
+    a: IntArray,
+    b: IntArray,
+    c: FloatArray,
+    cuts: list[IntArray],
+    keys: set[tuple[int, ...]],
+) -> tuple[npt.NDArray[np.bool_], Dual] | None:
+    """Integral optimum of the pairing LP with odd-set cuts on the edges ``(a, b, c)``
+    (``cuts`` grows in place), and its duals."""
+    m = a.size
+    edges = np.arange(m)
+    degree = sp.csr_matrix(
+        (np.ones(2 * m), (np.concatenate([a, b]), np.concatenate([edges, edges]))), shape=(n, m)
+    )
+    for _ in range(_LP_CUT_ROUNDS):
+        rows = [degree]
+        if cuts:
+            member = Dual(np.zeros(n), cuts, np.zeros(len(cuts))).membership(n)
+            inside = (member[a].multiply(member[b])).T.tocsr()
+            rows.append(inside)
+        limits = np.concatenate([np.ones(n), [s.size // 2 for s in cuts]])
+        res = linprog(
+            -c,
+            A_ub=sp.vstack(rows, format="csr"),
+            b_ub=limits,
+            bounds=(0, None),
+            method="highs-ds",
+            options=_TOLERANCES,
+        )
+        if res.status != 0:
+            return None
+        x = np.asarray(res.x)
+        duals = np.maximum(-np.asarray(res.ineqlin.marginals), 0.0)
+        dual = Dual(duals[:n], list(cuts), duals[n:])
+        fractional = (x > 1e-7) & (x < 1 - 1e-7)
+        if not fractional.any():
+            return x > 0.5, _positive(dual)
+        reduced = dual.prices[a] + dual.prices[b] - c
+        if cuts:
+            reduced += np.asarray(member[a].multiply(member[b]) @ dual.set_prices).ravel()
+        new = _violated_odd_sets(n, a, b, x, fractional) + _linkage_cuts(n, a, b, x, reduced)
+        added = 0
+        for s in new:
+            key = tuple(s.tolist())
+            if key not in keys:
+                keys.add(key)
+                cuts.append(s)
+                added += 1
+        if not added:
+            return None
+    return None
+
+
+def _positive(dual: Dual) -> Dual:
+    keep = np.flatnonzero(dual.set_prices > 0)
+    return Dual(dual.prices, [dual.odd_sets[k] for k in keep.tolist()], dual.set_prices[keep])
+
+
+def _linkage_cuts(
+    k: int, la: IntArray, lb: IntArray, x: FloatArray, reduced: FloatArray
+) -> list[IntArray]:
+    """Odd sets violated by ``x`` among the groups of people joined by pairs of reduced
+    cost at most ``t``, for a few thresholds ``t``.
+
+    Where the LP leaves an odd cycle inside a group of people who value each other (a
+    cluster of odd size), the set that closes the gap is the whole group, not the cycle:
+    cutting the cycle alone only moves the fractional part around the group, one round at
+    a time. The groups of a single-linkage clustering by reduced cost (components of a
+    minimum spanning tree cut at ``t``) hold such sets; every one that ``x`` violates is a
+    valid cut.
+    """
+    scale = max(float(np.abs(reduced).max()), 1e-12)
+    graph = sp.csr_matrix((np.maximum(reduced, 0.0) + 1e-9 * scale, (la, lb)), shape=(k, k))
+    tree = minimum_spanning_tree(graph).tocoo()
+    levels = np.unique(tree.data)
+    if levels.size > _LINKAGE_LEVELS:
+        levels = np.unique(
+            np.quantile(levels, np.linspace(0.0, 1.0, _LINKAGE_LEVELS), method="higher")
+        )
+    support = x > 1e-9
+    sa, sb, sx = la[support], lb[support], x[support]
+    found: list[IntArray] = []
+    for level in levels.tolist():
+        keep = tree.data <= level
+        joined = sp.csr_matrix(
+            (np.ones(int(keep.sum())), (tree.row[keep], tree.col[keep])), shape=(k, k)
+        )
+        count, label = connected_components(joined, directed=False)
+        size = np.bincount(label, minlength=count)
+        same = label[sa] == label[sb]
+        load = np.bincount(label[sa[same]], weights=sx[same], minlength=count)
+        bad = np.flatnonzero((size % 2 == 1) & (size > 1) & (load > (size - 1) / 2 + 1e-7))
+        for comp in bad.tolist():
+            found.append(np.flatnonzero(label == comp))
+    return found
