@@ -50,6 +50,11 @@ import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from scipy.sparse.csgraph import connected_components, minimum_spanning_tree
 
+try:  # scipy's binding of HiGHS itself (scipy >= 1.15): an LP re-solved from its basis
+    from scipy.optimize._highspy import _core as _highs_core
+except ImportError:  # pragma: no cover - older scipy: a fresh linprog per solve
+    _highs_core = None
+
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
 
@@ -175,6 +180,8 @@ def solve_candidates(
     c: FloatArray,
     stub_at: IntArray | None = None,
     stub_value: FloatArray | None = None,
+    *,
+    branch_and_cut: bool = True,
 ) -> Certified | None:
     """Maximum-weight pairing on the edges ``(a[k], b[k])`` of weight ``c[k] > 0``.
 
@@ -254,7 +261,7 @@ def solve_candidates(
             cut_rows.append(
                 sp.csr_matrix((np.ones(cols.size), (np.zeros(cols.size), cols)), shape=(1, m + ns))
             )
-    if ns:
+    if ns or not branch_and_cut:
         return None  # the local solve gives up; the caller solves every candidate
     # No more violated odd sets found: branch and cut on the same small graph.
     bound, _ = _dual_bound(la, lb, c, duals[:k], duals[k:], solved, ls, sv)
@@ -395,53 +402,102 @@ def solve_by_columns(
     short, the integral optimum on the working graph is optimal for all pairs, and its
     duals are the certificate. ``None`` when the LP stays fractional or it does not settle
     within a few rounds (the caller keeps its pairing and bound).
+
+    The LP is kept in one HiGHS instance and re-solved from its last basis after each
+    added cut or column (scipy's own binding of HiGHS; a fresh ``linprog`` per round, where
+    that binding is missing), which is what makes tens of rounds affordable.
     """
-    cuts: list[IntArray] = []
-    keys: set[tuple[int, ...]] = set()
+    lp = _pairing_lp(n)
+    lp.add_columns(a, b, c)
     for _ in range(_COLUMN_ROUNDS):
-        found = _cut_lp(n, a, b, c, cuts, keys)
+        found = _cut_lp(lp)
         if found is None:
             return None
         chosen, dual = found
         short, add_a, add_b, add_c = price(dual)
         if add_a.size == 0:
-            weight = math.fsum(c[chosen].tolist())
+            weight = math.fsum(lp.c[chosen].tolist())
             raised = Dual(dual.prices + short / 2.0, dual.odd_sets, dual.set_prices)
             if raised.bound > weight + tolerance(weight):
                 return None
-            certified = Certified(a[chosen], b[chosen], weight, weight, True, raised.prices)
-            return certified, raised
-        key = np.unique(np.concatenate([a * n + b, add_a * n + add_b]), return_index=True)[1]
-        a = np.concatenate([a, add_a])[key]
-        b = np.concatenate([b, add_b])[key]
-        c = np.concatenate([c, add_c])[key]
+            pa, pb = lp.a[chosen], lp.b[chosen]
+            return Certified(pa, pb, weight, weight, True, raised.prices), raised
+        lp.add_columns(add_a, add_b, add_c)
     return None
 
 
-def _cut_lp(
-    n: int,
-    a: IntArray,
-    b: IntArray,
-    c: FloatArray,
-    cuts: list[IntArray],
-    keys: set[tuple[int, ...]],
-) -> tuple[npt.NDArray[np.bool_], Dual] | None:
-    """Integral optimum of the pairing LP with odd-set cuts on the edges ``(a, b, c)``
-    (``cuts`` grows in place), and its duals."""
-    m = a.size
-    edges = np.arange(m)
-    degree = sp.csr_matrix(
-        (np.ones(2 * m), (np.concatenate([a, b]), np.concatenate([edges, edges]))), shape=(n, m)
-    )
+def _cut_lp(lp: _PairingLP) -> tuple[npt.NDArray[np.bool_], Dual] | None:
+    """Integral optimum of the pairing LP with odd-set cuts (added to ``lp`` as found),
+    and its duals."""
     for _ in range(_LP_CUT_ROUNDS):
-        rows = [degree]
-        if cuts:
-            member = Dual(np.zeros(n), cuts, np.zeros(len(cuts))).membership(n)
-            inside = (member[a].multiply(member[b])).T.tocsr()
-            rows.append(inside)
-        limits = np.concatenate([np.ones(n), [s.size // 2 for s in cuts]])
+        solved = lp.solve()
+        if solved is None:
+            return None
+        x, dual = solved
+        fractional = (x > 1e-7) & (x < 1 - 1e-7)
+        if not fractional.any():
+            return x > 0.5, _positive(dual)
+        a, b = lp.a, lp.b
+        reduced = dual.prices[a] + dual.prices[b] - lp.c
+        if dual.odd_sets:
+            member = dual.membership(lp.n)
+            reduced += np.asarray(member[a].multiply(member[b]) @ dual.set_prices).ravel()
+        new = _violated_odd_sets(lp.n, a, b, x, fractional)
+        new += _linkage_cuts(lp.n, a, b, x, reduced)
+        if not lp.add_cuts(new):
+            return None
+    return None
+
+
+class _PairingLP:
+    """The pairing LP ``max c.x`` subject to ``x(δ(v)) <= 1`` and odd-set cuts
+    ``x(E(S)) <= (|S| - 1) / 2``, ``x >= 0``, grown by columns and cuts."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.a = np.empty(0, np.intp)
+        self.b = np.empty(0, np.intp)
+        self.c = np.empty(0)
+        self.cuts: list[IntArray] = []
+        self._keys: set[tuple[int, ...]] = set()
+
+    def add_columns(self, a: IntArray, b: IntArray, c: FloatArray) -> None:
+        old = self.a * self.n + self.b
+        new = a * self.n + b
+        _, first = np.unique(new, return_index=True)
+        keep = first[~np.isin(new[first], old)]
+        self.a = np.concatenate([self.a, a[keep]])
+        self.b = np.concatenate([self.b, b[keep]])
+        self.c = np.concatenate([self.c, c[keep]])
+
+    def add_cuts(self, sets: list[IntArray]) -> int:
+        added = 0
+        for s in sets:
+            key = tuple(s.tolist())
+            if key not in self._keys:
+                self._keys.add(key)
+                self.cuts.append(s)
+                added += 1
+        return added
+
+    def solve(self) -> tuple[FloatArray, Dual] | None:
+        n, m = self.n, self.a.size
+        edges = np.arange(m)
+        rows = [
+            sp.csr_matrix(
+                (
+                    np.ones(2 * m),
+                    (np.concatenate([self.a, self.b]), np.concatenate([edges, edges])),
+                ),
+                shape=(n, m),
+            )
+        ]
+        if self.cuts:
+            member = Dual(np.zeros(n), self.cuts, np.zeros(len(self.cuts))).membership(n)
+            rows.append((member[self.a].multiply(member[self.b])).T.tocsr())
+        limits = np.concatenate([np.ones(n), [s.size // 2 for s in self.cuts]])
         res = linprog(
-            -c,
+            -self.c,
             A_ub=sp.vstack(rows, format="csr"),
             b_ub=limits,
             bounds=(0, None),
@@ -450,26 +506,87 @@ def _cut_lp(
         )
         if res.status != 0:
             return None
-        x = np.asarray(res.x)
         duals = np.maximum(-np.asarray(res.ineqlin.marginals), 0.0)
-        dual = Dual(duals[:n], list(cuts), duals[n:])
-        fractional = (x > 1e-7) & (x < 1 - 1e-7)
-        if not fractional.any():
-            return x > 0.5, _positive(dual)
-        reduced = dual.prices[a] + dual.prices[b] - c
-        if cuts:
-            reduced += np.asarray(member[a].multiply(member[b]) @ dual.set_prices).ravel()
-        new = _violated_odd_sets(n, a, b, x, fractional) + _linkage_cuts(n, a, b, x, reduced)
-        added = 0
-        for s in new:
-            key = tuple(s.tolist())
-            if key not in keys:
-                keys.add(key)
-                cuts.append(s)
-                added += 1
-        if not added:
+        return np.asarray(res.x), Dual(duals[:n], list(self.cuts), duals[n:])
+
+
+class _WarmPairingLP(_PairingLP):
+    """:class:`_PairingLP` in one HiGHS instance, re-solved from its last basis."""
+
+    def __init__(self, n: int) -> None:
+        super().__init__(n)
+        self._highs = _highs_core._Highs()
+        for option, value in (
+            ("output_flag", False),
+            ("primal_feasibility_tolerance", 1e-10),
+            ("dual_feasibility_tolerance", 1e-10),
+            ("time_limit", _TIME_LIMIT),
+            ("presolve", "off"),
+        ):
+            self._highs.setOptionValue(option, value)
+        none = np.zeros(1, np.int32)
+        self._highs.addRows(
+            n, np.full(n, -np.inf), np.ones(n), 0, np.zeros(n, np.int32), none, np.zeros(1)
+        )
+
+    def add_columns(self, a: IntArray, b: IntArray, c: FloatArray) -> None:
+        before = self.a.size
+        super().add_columns(a, b, c)
+        na, nb, nc = self.a[before:], self.b[before:], self.c[before:]
+        k = na.size
+        if k == 0:
+            return
+        # Each new column: its two people, and every cut holding both.
+        entries: list[list[int]] = [[int(i), int(j)] for i, j in zip(na, nb, strict=True)]
+        for row, s in enumerate(self.cuts):
+            inside = np.zeros(self.n, dtype=bool)
+            inside[s] = True
+            for col in np.flatnonzero(inside[na] & inside[nb]).tolist():
+                entries[col].append(self.n + row)
+        starts = np.cumsum([0, *(len(e) for e in entries[:-1])]).astype(np.int32)
+        index = np.array([r for e in entries for r in e], dtype=np.int32)
+        self._highs.addCols(
+            k,
+            -nc,
+            np.zeros(k),
+            np.full(k, np.inf),
+            index.size,
+            starts,
+            index,
+            np.ones(index.size),
+        )
+
+    def add_cuts(self, sets: list[IntArray]) -> int:
+        before = len(self.cuts)
+        added = super().add_cuts(sets)
+        for s in self.cuts[before:]:
+            inside = np.zeros(self.n, dtype=bool)
+            inside[s] = True
+            cols = np.flatnonzero(inside[self.a] & inside[self.b]).astype(np.int32)
+            self._highs.addRows(
+                1,
+                np.array([-np.inf]),
+                np.array([float(s.size // 2)]),
+                cols.size,
+                np.zeros(1, np.int32),
+                cols,
+                np.ones(cols.size),
+            )
+        return added
+
+    def solve(self) -> tuple[FloatArray, Dual] | None:
+        self._highs.run()
+        if self._highs.getModelStatus() != _highs_core.HighsModelStatus.kOptimal:
             return None
-    return None
+        solution = self._highs.getSolution()
+        x = np.asarray(solution.col_value)
+        duals = np.maximum(-np.asarray(solution.row_dual), 0.0)
+        n = self.n
+        return x, Dual(duals[:n], list(self.cuts), duals[n:])
+
+
+def _pairing_lp(n: int) -> _PairingLP:
+    return _WarmPairingLP(n) if _highs_core is not None else _PairingLP(n)
 
 
 def _positive(dual: Dual) -> Dual:

@@ -18,6 +18,8 @@ from matching._graph import Graph, edge_weight, graph_rows
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
 
+_OPTIONS_PER_PASS = 2000
+
 
 def exact_small(gain: FloatArray) -> IntArray:
     """Best pairing of a few people: the lowest person of each subset stays alone or pairs."""
@@ -165,6 +167,9 @@ def improve(mate: IntArray, graph: Graph, depth: int = 12, passes: int = 50) -> 
         if not options:
             break
         options.sort(key=lambda o: (-o[0], o[1], o[2]))
+        # The best few per pass: where weights are nearly equal (clusters) there are
+        # hundreds of thousands of options, and tracing them all took seconds per pass.
+        del options[_OPTIONS_PER_PASS:]
         used = np.zeros(n, dtype=bool)
         applied = 0
         for _total, z, f in options:

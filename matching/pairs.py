@@ -25,7 +25,6 @@ from matching._blossom import (
     prove,
     solve_by_columns,
     solve_candidates,
-    solve_locally,
     tolerance,
 )
 from matching._graph import (
@@ -252,34 +251,25 @@ def _certify(
     ``y`` are dual prices feasible for every allowed pair, ``bound`` their (padded) sum.
     ``candidates(gap)`` lists every pair whose reduced cost is at most ``gap``: the only
     pairs that any pairing heavier than the one in hand can use (see
-    :mod:`matching._blossom`). Where they are few, the odd-set LP is solved on them (around
-    the loose pairs first); where the relaxation is too weak for that (clusters of odd
-    size, points in a square), it is solved by column generation over every pair,
-    ``price`` checking its duals against all of them and ``first_columns`` giving the
-    first working graph. Every proof is checked by ``price`` against every allowed pair.
+    :mod:`matching._blossom`). The odd-set LP is solved by column generation over every
+    pair (``price`` checks its duals against all of them, ``first_columns`` gives the
+    first working graph), so that one dual covers every allowed pair. Only if that fails
+    is the LP solved on the candidates, HiGHS's branch and cut finishing (then ``exact``
+    rests on HiGHS's proof and ``dual`` is ``None`` unless its duals cover every pair).
     """
     first = _result(mate, graph, bound)
     gap = bound - first.weight
     if gap <= tolerance(first.weight):
         dual = Dual(y, [], np.zeros(0))
         return PairingResult(first.pairs, first.unmatched, first.weight, first.weight, True, dual)
-    a, b, c = candidates(gap + tolerance(first.weight))
-    clean = np.full(graph.n, -1, dtype=np.intp)  # only the pairs worth forming
-    for i, j in first.pairs:
-        clean[i], clean[j] = j, i
-    if 0 < a.size <= MAX_CANDIDATES:
-        found = solve_locally(clean, y, a, b, c)
-        proof = _proof_of(found, price)
-        if found is not None and proof is not None:
-            return _found(found, proof, graph.n)
     fa, fb, fc = first_columns()
     mine = np.array(first.pairs, dtype=np.intp).reshape(-1, 2)
     fa, fb = np.concatenate([fa, mine[:, 0]]), np.concatenate([fb, mine[:, 1]])
     fc = np.concatenate([fc, np.array([edge_weight(graph, i, j) for i, j in first.pairs])])
-    key = np.unique(fa * graph.n + fb, return_index=True)[1]
-    columns = solve_by_columns(graph.n, fa[key], fb[key], fc[key], price)
+    columns = solve_by_columns(graph.n, fa, fb, fc, price)
     if columns is not None and columns[0].weight >= first.weight - tolerance(first.weight):
         return _found(columns[0], columns[1], graph.n)
+    a, b, c = candidates(gap + tolerance(first.weight))
     if not 0 < a.size <= MAX_CANDIDATES:
         return first
     # Last resort: HiGHS on every candidate (its branch and cut if the cuts stall).
@@ -296,13 +286,17 @@ def _certify(
 
 
 def _proof_of(found: Certified | None, price: Pricer) -> Dual | None:
+    dual = _dual_of(found)
+    return None if found is None or dual is None else prove(dual, price, found.weight)
+
+
+def _dual_of(found: Certified | None) -> Dual | None:
     if found is None or not found.exact or found.prices is None:
         return None
     sets = found.odd_sets or []
     z = found.set_prices if found.set_prices is not None else np.zeros(0)
     keep = np.flatnonzero(z > 0).tolist()
-    dual = Dual(found.prices, [sets[k] for k in keep], z[keep])
-    return prove(dual, price, found.weight)
+    return Dual(found.prices, [sets[k] for k in keep], z[keep])
 
 
 def _found(found: Certified, dual: Dual | None, n: int) -> PairingResult:
