@@ -1,41 +1,35 @@
-"""Exactness: odd-set (blossom) cuts on the pairs that could still improve the pairing.
+"""Exactness: the pairing LP with odd-set (blossom) cuts, priced over every pair, and its
+dual as the proof.
 
 Why this design (measured on this 2-core machine, see ``benchmarks/matching_shapes.py``):
-the assignment relaxation already gives a pairing and dual prices ``y0`` that are feasible
-for every pair, so ``sum(y0)`` bounds every pairing. Any pairing ``M`` weighs at most
-``sum(y0) - sum(rc0(e) for e in M)``, where ``rc0(i, j) = y0[i] + y0[j] - w(i, j) >= 0`` is
-a pair's reduced cost. So a pair whose reduced cost exceeds the gap between the bound and
-the pairing in hand can never be in a better pairing: pricing over *all* pairs leaves only
-a small candidate graph (often nothing: then the relaxation itself is the proof). On that
-graph the pairing LP with blossom inequalities ``x(E(S)) <= (|S| - 1) / 2`` for odd sets
-``S`` is solved with HiGHS, adding the odd sets that the fractional solution violates
-(odd components of its fractional edges, which for the half-integral solutions of the
-relaxation are exactly its odd cycles) until the solution is integral. Its duals ``y``
-and ``z`` are then a certificate for that graph: every candidate pair has
-``y[i] + y[j] + z(sets holding both) >= w(i, j)`` and ``sum(y) + sum(z * (|S| - 1) / 2)``
-equals the weight of the pairing.
+the assignment relaxation gives a pairing and dual prices ``y0`` feasible for every pair,
+but where odd cycles abound (clusters of odd size, points in a square, heavy tails) its
+bound is up to 3% above the optimum, and the pairs that could still improve the pairing
+(reduced cost ``y0[i] + y0[j] - w(i, j)`` below that gap) are nearly all of them. So the
+pairing LP with blossom inequalities ``x(E(S)) <= (|S| - 1) / 2`` is solved by column
+generation instead (:func:`solve_by_columns`): on a working graph of each person's
+cheapest pairs (by reduced cost under ``y0``), adding the odd sets that the fractional
+solution violates until it is integral, then pricing its duals ``y`` and ``z`` over every
+allowed pair (reduced cost ``y[i] + y[j] + z(sets holding both) - w(i, j)``) and adding
+the pairs left short, until none is. The duals are then a certificate for the whole
+matrix: every allowed pair is covered and ``sum(y) + sum(z * (|S| - 1) / 2)`` equals the
+weight of the pairing (:class:`Dual`, checked independently by
+:func:`matching.checks.check_certificate`).
 
-Most of the time the LP need not cover every candidate: :func:`solve_locally` solves it
-only around the pairs where the pairing in hand and ``y0`` disagree (a loose pair, a
-person alone with a positive price), with pairs across the border as stubs at fixed outside
-prices, growing the region while its optimum reaches out; only if that does not settle is
-the LP solved on all candidates (measured at n = 2,000 round scores: 5,400 candidates,
-seven cut rounds of about 0.6 s each under load, against a few LPs of a few hundred
-columns when the local solve settles).
+Separation: the odd components of the fractional edges (for the half-integral solutions of
+the relaxation, exactly its odd cycles), and the odd groups of a single-linkage
+clustering by reduced cost that the solution violates (:func:`_linkage_cuts`). Cycles
+alone converge slowly on clusters of odd size (dozens of rounds, each moving the
+fractional part around the cluster); the whole cluster as one set closes the gap in one.
 
-A primal-dual blossom algorithm warm-started from ``y0`` was the alternative; in pure
-Python it costs a traversal per exposed person with a positive price, and a HiGHS LP on
-the whole candidate graph (top 16 partners each, n = 2,000) took 2 s alone, so the
-reduced-cost pruning is what makes either affordable; with it the LP is a few hundred
-columns and solves in milliseconds, and scipy ships HiGHS, so no algorithm of our own has
-to be trusted for the proof. If the cuts do not reach an integral solution within a few
-rounds, HiGHS's branch and cut (``scipy.optimize.milp``) finishes on the same small graph;
-its optimality is then HiGHS's proof, not a dual vector.
-
-Where the relaxation is weak and many pairs are nearly as good (points in a square,
-n >= 1,000), the candidate graph is most of the graph and HiGHS needs seconds per solve;
-above :data:`MAX_CANDIDATES` candidates the pairing is kept with the relaxation's bound and
-is not claimed exact.
+The LP lives in one HiGHS instance (scipy's own binding of HiGHS) and is re-solved from
+its last basis after every cut or column: tens of rounds cost what two or three fresh
+``linprog`` solves did. A primal-dual blossom algorithm warm-started from ``y0`` was the
+alternative; in pure Python it costs a traversal per exposed person with a positive price,
+while HiGHS is compiled and its duals are checked rather than trusted. If column
+generation does not settle, the LP is solved once more on the candidates (pairs of reduced
+cost below the gap), with HiGHS's branch and cut (``scipy.optimize.milp``) to finish; its
+optimality is then HiGHS's proof, not a dual vector.
 """
 
 from __future__ import annotations
@@ -59,8 +53,6 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
 
 _CUT_ROUNDS = 10
-# How often the local solve may grow before it hands over to the solve of all candidates.
-_GROWTH_ROUNDS = 20
 # Beyond this many candidate pairs an LP solve takes seconds (HiGHS on a 14,000-column
 # pairing LP with cuts: about 1.4 s per solve, 30 solves), so the caller keeps its
 # pairing and the relaxation's bound instead. This happens only where the relaxation is
@@ -99,78 +91,6 @@ class Certified:
 def tolerance(weight: float) -> float:
     """How far apart a bound and a weight may be and still count as equal (round-off)."""
     return 1e-9 * max(1.0, abs(weight))
-
-
-def solve_locally(
-    mate: IntArray, y0: FloatArray, a: IntArray, b: IntArray, c: FloatArray
-) -> Certified | None:
-    """The same optimum as :func:`solve_candidates`, solving the LP only where the pairing
-    in hand and the prices ``y0`` disagree.
-
-    Complementary slackness holds for ``y0`` wherever a pair of ``mate`` is tight and a
-    person left alone has price 0; the LP is solved on the rest (closed under ``mate``,
-    one step of candidates around it), with everyone outside keeping ``y0``. That mixed
-    price vector is a dual for all candidate pairs once no pair across the border is
-    short; a short one brings its outside end (and partner) in, and the LP is solved
-    again. ``None`` when that does not settle (the caller solves all candidates).
-    """
-    n = mate.size
-    tol = 1e-9 * max(1.0, float(c.max()))
-    slack = y0[a] + y0[b] - c
-    paired = mate[a] == b
-    inside = np.zeros(n, dtype=bool)
-    loose = paired & (slack > tol)
-    inside[a[loose]] = inside[b[loose]] = True
-    inside |= (mate < 0) & (y0 > tol)
-    near = inside[a] | inside[b]
-    inside[a[near]] = inside[b[near]] = True
-    for _ in range(_GROWTH_ROUNDS):
-        inside[mate[inside & (mate >= 0)]] = True
-        edges = inside[a] & inside[b]
-        across = inside[a] != inside[b]
-        # Pairs across the border are stubs at their inside end, the outside end's price
-        # fixed at y0: no pair across can end up short, unless the LP wants it.
-        owner = np.where(inside[a[across]], a[across], b[across])
-        other = np.where(inside[a[across]], b[across], a[across])
-        # A hair below its value, so that a tie between a stub and a pair inside goes
-        # inside (a stub taken means growing); the hair is paid back in the bound.
-        value = c[across] - y0[other] - tol / 100
-        useful = value > tol
-        if edges.sum() + useful.sum() > MAX_CANDIDATES // 2:
-            return None
-        found = solve_candidates(n, a[edges], b[edges], c[edges], owner[useful], value[useful])
-        if found is None or found.prices is None or found.stubs_taken is None:
-            return None
-        if found.stubs_taken.size:
-            # The best plan inside reaches out: bring those people, their partners and
-            # everyone next to them in (an improving path tends to go on from there).
-            new = np.zeros(n, dtype=bool)
-            new[other[useful][found.stubs_taken]] = True
-            new[mate[new & (mate >= 0)]] = True
-            for _hop in range(2):
-                near = new[a] | new[b]
-                new[a[near]] = new[b[near]] = True
-                new[mate[new & (mate >= 0)]] = True
-            inside |= new
-            continue
-        price = np.where(inside, found.prices, y0)
-        short = c[across] - price[a[across]] - price[b[across]]
-        kept = paired & ~inside[a]
-        weight = math.fsum([found.weight, *c[kept].tolist()])
-        bound = math.fsum([found.bound, *y0[~inside].tolist(), *np.maximum(short, 0.0).tolist()])
-        exact = found.exact and bound <= weight + tolerance(weight)
-        return Certified(
-            np.concatenate([found.a, a[kept]]),
-            np.concatenate([found.b, b[kept]]),
-            weight,
-            weight if exact else max(bound, weight),
-            exact,
-            price,
-            None,
-            found.odd_sets,
-            found.set_prices,
-        )
-    return None
 
 
 def solve_candidates(

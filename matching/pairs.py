@@ -102,9 +102,10 @@ def max_weight_pairs(
         weights), ``upper_bound`` (no pairing weighs more) and ``exact``. Up to
         ``n = CERTIFY_LIMIT`` (4,000) the pairing is made exact and proven so: ``exact``
         is true and ``upper_bound == weight``, from dual prices with odd-set terms that
-        cover every pair (see :mod:`matching._blossom`). Otherwise, or where that proof
-        would take too long, ``upper_bound`` comes from the assignment relaxation and
-        ``weight / upper_bound`` says how close to the best the pairing is at least.
+        cover every pair (see :mod:`matching._blossom`), returned as ``dual``. Otherwise,
+        or where that proof would take too long, ``upper_bound`` comes from the assignment
+        relaxation and ``weight / upper_bound`` says how close to the best the pairing is
+        at least.
 
     Raises
     ------

@@ -12,10 +12,11 @@ import networkx as nx
 import numpy as np
 import numpy.typing as npt
 import pytest
+import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matching import PairingResult, max_weight_pairs
+from matching import PairingResult, _blossom, max_weight_pairs, max_weight_pairs_sparse
 from matching.checks import check_certificate, check_pairing
 from matching.pairs import EXACT_LIMIT
 from matching.shapes import SHAPES
@@ -154,3 +155,24 @@ def test_instances_that_hung_the_sparse_solver_finish_through_the_dense_entry(
     weight, bound, exact = done.stdout.split()
     assert exact == "True"
     assert float(bound) == float(weight)
+
+
+def test_the_sparse_entry_proves_its_pairing_too() -> None:
+    w = SHAPES["clustered"](150, 4)
+    stored = np.where(np.isfinite(w), w, 0.0)
+    result = max_weight_pairs_sparse(sp.csr_matrix(stored))
+    assert result.exact
+    assert check_certificate(w, result) == []
+    assert result.weight == pytest.approx(networkx_optimum(w), rel=1e-9)
+
+
+def test_without_scipys_highs_binding_each_solve_starts_afresh(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Older scipy has no scipy.optimize._highspy: linprog per solve, the same proof.
+    monkeypatch.setattr(_blossom, "_highs_core", None)
+    w = SHAPES["geometric"](150, 4)
+    result = max_weight_pairs(w)
+    assert result.exact
+    assert check_certificate(w, result) == []
+    assert result.weight == pytest.approx(networkx_optimum(w), rel=1e-9)
