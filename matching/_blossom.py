@@ -286,7 +286,7 @@ class Dual:
         return math.fsum([*self.prices.tolist(), *sets])
 
     def membership(self, n: int) -> sp.csr_matrix:
-        """``(n, sets)`` matrix: 1 where a person is in a set of positive price."""
+        """``(n, sets)`` matrix: 1 where a person is in a set."""
         if not self.odd_sets:
             return sp.csr_matrix((n, 0))
         rows = np.concatenate(self.odd_sets)
