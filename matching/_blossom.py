@@ -42,7 +42,12 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
-from scipy.sparse.csgraph import connected_components, minimum_spanning_tree
+from scipy.sparse.csgraph import (
+    breadth_first_order,
+    connected_components,
+    maximum_flow,
+    minimum_spanning_tree,
+)
 
 try:  # scipy's binding of HiGHS itself (scipy >= 1.15): an LP re-solved from its basis
     from scipy.optimize._highspy import _core as _highs_core
@@ -260,7 +265,7 @@ def _branch_and_cut(
 # --- column generation: the odd-set LP over every pair, priced with its own duals -------
 
 # Rounds of pricing (pairs added) and, per LP, rounds of cuts.
-_COLUMN_ROUNDS = 12
+_COLUMN_ROUNDS = 30
 _LP_CUT_ROUNDS = 20
 # Partners per person in the first working graph (the cheapest by reduced cost), and the
 # most violated pairs added per person in each pricing round.
@@ -268,6 +273,8 @@ FIRST_COLUMNS = 10
 ADDED_COLUMNS = 40
 # Thresholds tried per LP when the linkage separation cuts the working graph by reduced cost.
 _LINKAGE_LEVELS = 24
+# The tie-break while cuts are sought, relative to the largest weight (see _cut_lp).
+_TIE_BREAK = 1e-6
 
 
 @dataclass(frozen=True)
@@ -348,7 +355,16 @@ def solve_by_columns(
 
 def _cut_lp(lp: _PairingLP) -> tuple[npt.NDArray[np.bool_], Dual] | None:
     """Integral optimum of the pairing LP with odd-set cuts (added to ``lp`` as found),
-    and its duals."""
+    and duals whose bound equals its weight.
+
+    Ties (whole-number weights) leave a face of optimal solutions, and HiGHS returned a
+    fractional point of it after every cut (integer ties, n = 300: eight rounds, then no
+    violated set). So the cuts are sought with a tie-break, each pair's weight raised by a
+    hair (at most ``_TIE_BREAK`` of the largest); the integral pairing found is then kept
+    if the LP with the true weights is worth no more: its duals, fractional point or not,
+    are the proof.
+    """
+    lp.perturb(True)
     for _ in range(_LP_CUT_ROUNDS):
         solved = lp.solve()
         if solved is None:
@@ -356,15 +372,30 @@ def _cut_lp(lp: _PairingLP) -> tuple[npt.NDArray[np.bool_], Dual] | None:
         x, dual = solved
         fractional = (x > 1e-7) & (x < 1 - 1e-7)
         if not fractional.any():
-            return x > 0.5, _positive(dual)
+            chosen = x > 0.5
+            if lp.perturbed:
+                lp.perturb(False)
+                solved = lp.solve()
+                if solved is None:
+                    return None
+                weight = math.fsum(lp.c[chosen].tolist())
+                x, dual = solved
+                if float(lp.c @ x) <= weight + tolerance(weight):
+                    return chosen, _positive(dual)
+                # The hair changed the optimum: go on with the true weights.
+                fractional = (x > 1e-7) & (x < 1 - 1e-7)
+                if not fractional.any():
+                    return x > 0.5, _positive(dual)
+            else:
+                return chosen, _positive(dual)
         a, b = lp.a, lp.b
-        reduced = dual.prices[a] + dual.prices[b] - lp.c
+        reduced = dual.prices[a] + dual.prices[b] - lp.costs()
         if dual.odd_sets:
             member = dual.membership(lp.n)
             reduced += np.asarray(member[a].multiply(member[b]) @ dual.set_prices).ravel()
         new = _violated_odd_sets(lp.n, a, b, x, fractional)
         new += _linkage_cuts(lp.n, a, b, x, reduced)
-        if not lp.add_cuts(new):
+        if not lp.add_cuts(new) and not lp.add_cuts(_min_odd_cuts(lp.n, a, b, x)):
             return None
     return None
 
@@ -380,6 +411,23 @@ class _PairingLP:
         self.c = np.empty(0)
         self.cuts: list[IntArray] = []
         self._keys: set[tuple[int, ...]] = set()
+        self._perturbed = False
+
+    def costs(self) -> FloatArray:
+        """The weights the LP maximises: ``c``, or ``c`` with the tie-break."""
+        if not self._perturbed or self.c.size == 0:
+            return self.c
+        # A fixed hair per pair (a hash of its two people): deterministic, and no two
+        # pairs of equal weight stay equal unless their hashes collide.
+        hair = ((self.a * 7919 + self.b * 104729) % 10007 + 1) / 10008
+        return self.c + _TIE_BREAK * float(self.c.max()) * hair
+
+    def perturb(self, on: bool) -> None:
+        self._perturbed = on
+
+    @property
+    def perturbed(self) -> bool:
+        return self._perturbed
 
     def add_columns(self, a: IntArray, b: IntArray, c: FloatArray) -> None:
         old = self.a * self.n + self.b
@@ -417,7 +465,7 @@ class _PairingLP:
             rows.append((member[self.a].multiply(member[self.b])).T.tocsr())
         limits = np.concatenate([np.ones(n), [s.size // 2 for s in self.cuts]])
         res = linprog(
-            -self.c,
+            -self.costs(),
             A_ub=sp.vstack(rows, format="csr"),
             b_ub=limits,
             bounds=(0, None),
@@ -449,10 +497,17 @@ class _WarmPairingLP(_PairingLP):
             n, np.full(n, -np.inf), np.ones(n), 0, np.zeros(n, np.int32), none, np.zeros(1)
         )
 
+    def perturb(self, on: bool) -> None:
+        if on != self._perturbed and self.c.size:
+            super().perturb(on)
+            cols = np.arange(self.c.size, dtype=np.int32)
+            self._highs.changeColsCost(cols.size, cols, -self.costs())
+        super().perturb(on)
+
     def add_columns(self, a: IntArray, b: IntArray, c: FloatArray) -> None:
         before = self.a.size
         super().add_columns(a, b, c)
-        na, nb, nc = self.a[before:], self.b[before:], self.c[before:]
+        na, nb, nc = self.a[before:], self.b[before:], self.costs()[before:]
         k = na.size
         if k == 0:
             return
@@ -550,4 +605,65 @@ def _linkage_cuts(
         bad = np.flatnonzero((size % 2 == 1) & (size > 1) & (load > (size - 1) / 2 + 1e-7))
         for comp in bad.tolist():
             found.append(np.flatnonzero(label == comp))
+    return found
+
+
+# Capacities of the cut problem in fixed point (scipy's maximum_flow takes integers).
+_FLOW_SCALE = 1 << 20
+
+
+def _min_odd_cuts(k: int, la: IntArray, lb: IntArray, x: FloatArray) -> list[IntArray]:
+    """Violated odd sets by exact separation (Padberg and Rao), for when the quick ones find
+    none: per component of the support of ``x``, a Gomory-Hu tree (Gusfield's method,
+    with scipy's ``maximum_flow``) of the graph with capacity ``x`` on every pair and
+    ``1 - x(δ(v))`` from each person to one extra node; a set ``S`` of odd size violates
+    its inequality exactly when its cut weighs less than 1, and the least such cut is
+    among the cuts found. Each cut found is checked against ``x`` itself before use.
+    """
+    support = x > 1e-9
+    fa, fb, fx = la[support], lb[support], x[support]
+    graph = sp.csr_matrix((np.ones(fa.size), (fa, fb)), shape=(k, k))
+    count, label = connected_components(graph, directed=False)
+    load = np.bincount(fa, fx, k) + np.bincount(fb, fx, k)
+    fractional = fx < 1 - 1e-7
+    wanted = np.zeros(count, dtype=bool)
+    wanted[label[fa[fractional]]] = True
+    by_comp = np.argsort(label[fa], kind="stable")
+    starts = np.searchsorted(label[fa][by_comp], np.arange(count + 1))
+    found: list[IntArray] = []
+    for comp in np.flatnonzero(wanted).tolist():
+        nodes = np.flatnonzero(label == comp)
+        size = nodes.size
+        local = np.full(k, -1, dtype=np.intp)
+        local[nodes] = np.arange(size)
+        es = by_comp[starts[comp] : starts[comp + 1]]
+        ea, eb, ex = local[fa[es]], local[fb[es]], fx[es]
+        slack = np.maximum(1.0 - load[nodes], 0.0)
+        ua = np.concatenate([ea, np.arange(size)])
+        ub = np.concatenate([eb, np.full(size, size)])
+        cap = np.round(np.concatenate([ex, slack]) * _FLOW_SCALE).astype(np.int32)
+        keep = cap > 0
+        ua, ub, cap = ua[keep], ub[keep], cap[keep]
+        net = sp.csr_matrix(
+            (np.concatenate([cap, cap]), (np.concatenate([ua, ub]), np.concatenate([ub, ua]))),
+            shape=(size + 1, size + 1),
+        ).astype(np.int32)
+        net.sum_duplicates()
+        parent = np.zeros(size + 1, dtype=np.intp)
+        for i in range(1, size + 1):
+            flow = maximum_flow(net, i, int(parent[i]))
+            residual = (net - flow.flow).tocsr()
+            residual.data = (residual.data > 0).astype(np.int8)
+            residual.eliminate_zeros()
+            reach = breadth_first_order(residual, i, directed=True, return_predecessors=False)
+            side = np.zeros(size + 1, dtype=bool)
+            side[reach] = True
+            if flow.flow_value < _FLOW_SCALE:
+                chosen = (~side if side[size] else side)[:size]
+                if chosen.sum() % 2 == 1:
+                    inside = chosen[ea] & chosen[eb]
+                    if ex[inside].sum() > (chosen.sum() - 1) / 2 + 1e-7:
+                        found.append(nodes[chosen])
+            later = np.arange(size + 1) > i
+            parent[later & side & (parent == parent[i])] = i
     return found

@@ -335,7 +335,8 @@ def _dense_pricer(w: FloatArray) -> Pricer:
             rows = np.arange(lo, lo + block.shape[0])
             reduced = y[rows, None] + y[None, :] - block
             if weighted is not None:
-                reduced += (weighted[rows] @ member.T).toarray()
+                inside = (weighted[rows] @ member.T).tocoo()
+                reduced[inside.row, inside.col] += inside.data
             reduced[block <= 0] = np.inf
             worst = reduced.min(axis=1)
             short[rows] = np.maximum(-worst, 0.0)
