@@ -269,8 +269,8 @@ _COLUMN_ROUNDS = 30
 _LP_CUT_ROUNDS = 20
 # Partners per person in the first working graph (the cheapest by reduced cost), and the
 # most violated pairs added per person in each pricing round.
-FIRST_COLUMNS = 10
-ADDED_COLUMNS = 40
+FIRST_COLUMNS = 6
+ADDED_COLUMNS = 20
 # Thresholds tried per LP when the linkage separation cuts the working graph by reduced cost.
 _LINKAGE_LEVELS = 24
 # The tie-break while cuts are sought, relative to the largest weight (see _cut_lp).
