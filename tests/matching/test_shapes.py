@@ -176,3 +176,22 @@ def test_without_scipys_highs_binding_each_solve_starts_afresh(
     assert result.exact
     assert check_certificate(w, result) == []
     assert result.weight == pytest.approx(networkx_optimum(w), rel=1e-9)
+
+
+def test_whole_number_ties_are_proven_despite_a_face_of_optimal_points() -> None:
+    # Regression: HiGHS returned a fractional optimal point after every cut, and the
+    # separation ran out of violated sets (the relaxation's bound was kept).
+    w = SHAPES["integer_ties"](300, 4)
+    result = max_weight_pairs(w)
+    assert result.exact
+    assert result.weight == 600.0
+    assert check_certificate(w, result) == []
+
+
+def test_clusters_where_the_quick_separation_stalls_are_proven() -> None:
+    # Regression: no odd component and no linkage group was violated while the LP stayed
+    # fractional; the exact (Padberg-Rao) separation finds the set.
+    w = SHAPES["clustered"](2000, 4)
+    result = max_weight_pairs(w)
+    assert result.exact
+    assert check_certificate(w, result) == []
