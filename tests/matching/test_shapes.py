@@ -7,6 +7,7 @@ import math
 import subprocess
 import sys
 from dataclasses import replace
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -16,7 +17,7 @@ import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matching import PairingResult, _blossom, max_weight_pairs, max_weight_pairs_sparse
+from matching import PairingResult, _blossom, max_weight_pairs, max_weight_pairs_sparse, pairs
 from matching.checks import check_certificate, check_pairing
 from matching.pairs import EXACT_LIMIT
 from matching.shapes import SHAPES
@@ -188,10 +189,25 @@ def test_whole_number_ties_are_proven_despite_a_face_of_optimal_points() -> None
     assert check_certificate(w, result) == []
 
 
-def test_clusters_where_the_quick_separation_stalls_are_proven() -> None:
-    # Regression: no odd component and no linkage group was violated while the LP stayed
-    # fractional; the exact (Padberg-Rao) separation finds the set.
+def test_clusters_where_the_quick_separation_stalls_are_proven(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Regression: with 10 first partners each and 40 added per round (the settings when
+    # it was found), no odd component and no linkage group was violated while the LP
+    # stayed fractional; the exact (Padberg-Rao) separation finds the sets.
+    monkeypatch.setattr(pairs, "FIRST_COLUMNS", 10)
+    monkeypatch.setattr(pairs, "ADDED_COLUMNS", 40)
+    found: list[int] = []
+    separate = _blossom._min_odd_cuts
+
+    def counted(*args: Any) -> list[Any]:
+        sets = separate(*args)
+        found.append(len(sets))
+        return sets
+
+    monkeypatch.setattr(_blossom, "_min_odd_cuts", counted)
     w = SHAPES["clustered"](2000, 4)
     result = max_weight_pairs(w)
+    assert sum(found) > 0
     assert result.exact
     assert check_certificate(w, result) == []
