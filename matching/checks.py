@@ -105,3 +105,45 @@ def _broken_rules(
     if "in_person" in (a.meeting, b.meeting) and not close:
         out.append("in person but too far")
     return out
+
+
+def check_certificate(weights: npt.ArrayLike, result: PairingResult) -> list[str]:
+    """Problems with ``result.dual`` as a proof that ``result`` is a best pairing of the
+    dense ``weights``: prices and set prices not negative, every set odd, every allowed
+    pair covered (``y[i] + y[j] + z(sets holding both) >= w[i, j]``), and the bound
+    ``sum(y) + sum(z * (|S| - 1) / 2)`` equal to the weight. Round-off of ``1e-9``
+    relative to the largest weight (per pair) and to the weight (for the bound) is allowed.
+    """
+    dual = result.dual
+    if dual is None:
+        return ["no dual certificate"]
+    w = np.asarray(weights, dtype=float)
+    n = w.shape[0]
+    y = np.asarray(dual.prices, dtype=float)
+    z = np.asarray(dual.set_prices, dtype=float)
+    problems: list[str] = []
+    if y.shape != (n,):
+        return [f"prices have shape {y.shape}, not ({n},)"]
+    if len(dual.odd_sets) != z.size:
+        return ["not one price per odd set"]
+    if (y < 0).any() or (z < 0).any():
+        problems.append("a price is negative")
+    cover = y[:, None] + y[None, :]
+    for price, members in zip(z.tolist(), dual.odd_sets, strict=True):
+        s = np.unique(np.asarray(members))
+        if s.size != len(members) or s.size % 2 == 0 or s.min() < 0 or s.max() >= n:
+            problems.append(f"odd set {sorted(s.tolist())[:5]}... is not odd distinct people")
+            continue
+        cover[np.ix_(s, s)] += price
+    allowed = w > 0
+    np.fill_diagonal(allowed, False)
+    top = float(w[allowed].max()) if allowed.any() else 0.0
+    short = np.where(allowed, w - cover, -np.inf)
+    if allowed.any() and short.max() > 1e-9 * max(1.0, top):
+        i, j = np.unravel_index(int(np.argmax(short)), short.shape)
+        problems.append(f"pair {(int(i), int(j))} is not covered: short by {short[i, j]}")
+    sets = [price * (len(s) // 2) for price, s in zip(z.tolist(), dual.odd_sets, strict=True)]
+    bound = math.fsum([*y.tolist(), *sets])
+    if not math.isclose(bound, result.weight, rel_tol=1e-9, abs_tol=1e-9):
+        problems.append(f"dual bound {bound} is not the weight {result.weight}")
+    return problems

@@ -9,13 +9,24 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 
-from matching._blossom import solve_candidates, solve_locally, tolerance
+from matching._blossom import (
+    ADDED_COLUMNS,
+    FIRST_COLUMNS,
+    MAX_CANDIDATES,
+    Certified,
+    Dual,
+    Pricer,
+    prove,
+    solve_by_columns,
+    solve_candidates,
+    tolerance,
+)
 from matching._graph import (
     Graph,
     check_dense,
@@ -44,13 +55,18 @@ class PairingResult:
 
     ``exact`` is true when the pairing is proven to be a best one; ``upper_bound`` then
     equals ``weight`` (to within round-off of ``1e-9`` relative, see
-    :mod:`matching._blossom`)."""
+    :mod:`matching._blossom`), and ``dual`` is the proof: a price per person and a price
+    per odd set of people such that every allowed pair ``(i, j)`` has
+    ``prices[i] + prices[j] + (prices of the sets holding both) >= w(i, j)``, with
+    ``sum(prices) + sum(set price * (|S| - 1) / 2)`` equal to ``weight``. Anyone can check
+    it without trusting the engine (see :func:`matching.checks.check_certificate`)."""
 
     pairs: list[tuple[int, int]]
     unmatched: list[int]
     weight: float
     upper_bound: float
     exact: bool = False
+    dual: Dual | None = field(default=None, compare=False, repr=False)
 
 
 def max_weight_pairs(
@@ -86,9 +102,10 @@ def max_weight_pairs(
         weights), ``upper_bound`` (no pairing weighs more) and ``exact``. Up to
         ``n = CERTIFY_LIMIT`` (4,000) the pairing is made exact and proven so: ``exact``
         is true and ``upper_bound == weight``, from dual prices with odd-set terms that
-        cover every pair (see :mod:`matching._blossom`). Otherwise, or where that proof
-        would take too long, ``upper_bound`` comes from the assignment relaxation and
-        ``weight / upper_bound`` says how close to the best the pairing is at least.
+        cover every pair (see :mod:`matching._blossom`), returned as ``dual``. Otherwise,
+        or where that proof would take too long, ``upper_bound`` comes from the assignment
+        relaxation and ``weight / upper_bound`` says how close to the best the pairing is
+        at least.
 
     Raises
     ------
@@ -98,9 +115,10 @@ def max_weight_pairs(
 
     Notes
     -----
-    Up to ``n = 12`` the best pairing is found by dynamic programming over subsets.
-    Deterministic: the same matrix always gives the same result. Runs in well under a
-    second for round scores at ``n = 2000`` (see ``benchmarks/matching_shapes.py``).
+    Up to ``n = 12`` the best pairing is found by dynamic programming over subsets (the
+    search is the proof: ``dual`` is ``None``). Deterministic: the same matrix always
+    gives the same result. Proven exact in about a second or less at ``n = 2000`` on
+    every shape of :mod:`matching.shapes` (see ``benchmarks/matching_shapes.py``).
 
     Examples
     --------
@@ -114,7 +132,7 @@ def max_weight_pairs(
     w = check_dense(weights)
     n = w.shape[0]
     if n < 2:
-        return PairingResult([], list(range(n)), 0.0, 0.0, True)
+        return PairingResult([], list(range(n)), 0.0, 0.0, True, _nobody(n))
     if n <= EXACT_LIMIT:
         gain = np.maximum(w, 0.0)
         np.fill_diagonal(gain, 0.0)
@@ -127,19 +145,27 @@ def max_weight_pairs(
         np.fill_diagonal(gain, 0.0)
         graph = graph_from_dense(gain, gain > 0)
         if graph.data.size == 0:
-            return PairingResult([], list(range(n)), 0.0, 0.0, True)
+            return PairingResult([], list(range(n)), 0.0, 0.0, True, _nobody(n))
         sigma, y = sparse_relaxation(graph)
         bound = safe_sum(y, graph)
     else:
         priced = pricing(w)
         if priced is None:
-            return PairingResult([], list(range(n)), 0.0, 0.0, True)
+            return PairingResult([], list(range(n)), 0.0, 0.0, True, _nobody(n))
         graph, sigma, y, bound = priced
     mate = round_cycles(sigma, graph)
     mate = improve(mate, graph)
     if n > CERTIFY_LIMIT or not prove:
         return _result(mate, graph, bound)
-    return _certify(mate, graph, y, bound, lambda gap: _dense_candidates(w, y, gap))
+    return _certify(
+        mate,
+        graph,
+        y,
+        bound,
+        lambda gap: _dense_candidates(w, y, gap),
+        _dense_pricer(w),
+        lambda: _dense_first_columns(w, y),
+    )
 
 
 def max_weight_pairs_sparse(candidates: Any) -> PairingResult:
@@ -180,7 +206,20 @@ def max_weight_pairs_sparse(candidates: Any) -> PairingResult:
     mate = improve(mate, graph)
     if graph.n > CERTIFY_LIMIT:
         return _result(mate, graph, bound)
-    return _certify(mate, graph, y, bound, lambda gap: _graph_candidates(graph, y, gap))
+    return _certify(
+        mate,
+        graph,
+        y,
+        bound,
+        lambda gap: _graph_candidates(graph, y, gap),
+        _graph_pricer(graph),
+        lambda: _graph_first_columns(graph, y),
+    )
+
+
+def _nobody(n: int) -> Dual:
+    # No pair of positive weight: prices of 0 cover every pair, and bound the weight 0.
+    return Dual(np.zeros(n), [], np.zeros(0))
 
 
 def _result(mate: IntArray, graph: Graph, bound: float) -> PairingResult:
@@ -211,41 +250,176 @@ def _certify(
     y: FloatArray,
     bound: float,
     candidates: Callable[[float], Candidates],
+    price: Pricer,
+    first_columns: Callable[[], Candidates],
 ) -> PairingResult:
     """Make the pairing exact and prove it, or keep it with the relaxation's bound.
 
     ``y`` are dual prices feasible for every allowed pair, ``bound`` their (padded) sum.
     ``candidates(gap)`` lists every pair whose reduced cost is at most ``gap``: the only
     pairs that any pairing heavier than the one in hand can use (see
-    :mod:`matching._blossom`).
+    :mod:`matching._blossom`). The odd-set LP is solved by column generation over every
+    pair (``price`` checks its duals against all of them, ``first_columns`` gives the
+    first working graph), so that one dual covers every allowed pair. Only if that fails
+    is the LP solved on the candidates, HiGHS's branch and cut finishing (then ``exact``
+    rests on HiGHS's proof and ``dual`` is ``None`` unless its duals cover every pair).
     """
     first = _result(mate, graph, bound)
     gap = bound - first.weight
     if gap <= tolerance(first.weight):
-        return PairingResult(first.pairs, first.unmatched, first.weight, first.weight, True)
+        dual = Dual(y, [], np.zeros(0))
+        return PairingResult(first.pairs, first.unmatched, first.weight, first.weight, True, dual)
+    fa, fb, fc = first_columns()
+    mine = np.array(first.pairs, dtype=np.intp).reshape(-1, 2)
+    fa, fb = np.concatenate([fa, mine[:, 0]]), np.concatenate([fb, mine[:, 1]])
+    fc = np.concatenate([fc, np.array([edge_weight(graph, i, j) for i, j in first.pairs])])
+    columns = solve_by_columns(graph.n, fa, fb, fc, price)
+    if columns is not None and columns[0].weight >= first.weight - tolerance(first.weight):
+        return _found(columns[0], columns[1], graph.n)
     a, b, c = candidates(gap + tolerance(first.weight))
-    clean = np.full(graph.n, -1, dtype=np.intp)  # only the pairs worth forming
-    for i, j in first.pairs:
-        clean[i], clean[j] = j, i
-    found = solve_locally(clean, y, a, b, c) if a.size else None
-    if found is None or not found.exact:
-        everywhere = solve_candidates(graph.n, a, b, c)
-        if everywhere is not None and (found is None or everywhere.exact):
-            found = everywhere
+    if not 0 < a.size <= MAX_CANDIDATES:
+        return first
+    # Last resort: HiGHS on every candidate (its branch and cut if the cuts stall).
+    found = solve_candidates(graph.n, a, b, c)
     if found is None or found.weight < first.weight - tolerance(first.weight):
         return first
+    proof = _proof_of(found, price)
+    if proof is not None:
+        return _found(found, proof, graph.n)
+    result = _found(found, None, graph.n)
+    # A pairing that uses a pair outside the candidates weighs less than the first one.
+    proven = found.weight if found.exact else min(bound, max(found.bound, first.weight))
+    return PairingResult(result.pairs, result.unmatched, found.weight, proven, found.exact)
+
+
+def _proof_of(found: Certified | None, price: Pricer) -> Dual | None:
+    dual = _dual_of(found)
+    return None if found is None or dual is None else prove(dual, price, found.weight)
+
+
+def _dual_of(found: Certified | None) -> Dual | None:
+    if found is None or not found.exact or found.prices is None:
+        return None
+    sets = found.odd_sets or []
+    z = found.set_prices if found.set_prices is not None else np.zeros(0)
+    keep = np.flatnonzero(z > 0).tolist()
+    return Dual(found.prices, [sets[k] for k in keep], z[keep])
+
+
+def _found(found: Certified, dual: Dual | None, n: int) -> PairingResult:
     # The pairs may lie outside ``graph`` (dense candidates): take their weights as found.
     order = np.argsort(np.minimum(found.a, found.b), kind="stable")
     pairs = [
         (min(i, j), max(i, j))
         for i, j in zip(found.a[order].tolist(), found.b[order].tolist(), strict=True)
     ]
-    paired = np.zeros(graph.n, dtype=bool)
+    paired = np.zeros(n, dtype=bool)
     paired[found.a] = paired[found.b] = True
     unmatched = np.flatnonzero(~paired).tolist()
-    # A pairing that uses a pair outside the candidates weighs less than the first one.
-    proven = found.weight if found.exact else min(bound, max(found.bound, first.weight))
-    return PairingResult(pairs, unmatched, found.weight, proven, found.exact)
+    return PairingResult(pairs, unmatched, found.weight, found.weight, dual is not None, dual)
+
+
+def _dense_pricer(w: FloatArray) -> Pricer:
+    """Reduced costs of every allowed pair of the dense matrix, in row blocks."""
+    n = w.shape[0]
+    tol = 1e-9 * max([1.0, *(float(block.max()) for _lo, block in gain_blocks(w))])
+
+    def price(dual: Dual) -> tuple[FloatArray, IntArray, IntArray, FloatArray]:
+        y = dual.prices
+        member = dual.membership(n)
+        weighted = member.multiply(dual.set_prices[None, :]).tocsr() if dual.odd_sets else None
+        short = np.zeros(n)
+        a_l: list[IntArray] = []
+        b_l: list[IntArray] = []
+        for lo, block in gain_blocks(w):
+            rows = np.arange(lo, lo + block.shape[0])
+            reduced = y[rows, None] + y[None, :] - block
+            if weighted is not None:
+                inside = (weighted[rows] @ member.T).tocoo()
+                reduced[inside.row, inside.col] += inside.data
+            reduced[block <= 0] = np.inf
+            worst = reduced.min(axis=1)
+            short[rows] = np.maximum(-worst, 0.0)
+            bad = np.flatnonzero(worst < -tol)
+            if bad.size == 0:
+                continue
+            sub = reduced[bad]
+            k = min(ADDED_COLUMNS, n - 1)
+            top = np.argpartition(sub, k - 1, axis=1)[:, :k]
+            ok = (np.take_along_axis(sub, top, axis=1) < -tol).ravel()
+            a_l.append(np.repeat(bad + lo, k)[ok])
+            b_l.append(top.ravel()[ok].astype(np.intp))
+        if not a_l:
+            return short, np.empty(0, np.intp), np.empty(0, np.intp), np.empty(0)
+        return (short, *_pairs_of(np.concatenate(a_l), np.concatenate(b_l), n, w))
+
+    return price
+
+
+def _pairs_of(
+    r: IntArray, col: IntArray, n: int, w: FloatArray
+) -> tuple[IntArray, IntArray, FloatArray]:
+    lo, hi = np.minimum(r, col), np.maximum(r, col)
+    key = np.unique(lo * n + hi)
+    a, b = (key // n).astype(np.intp), (key % n).astype(np.intp)
+    return a, b, w[a, b]
+
+
+def _dense_first_columns(w: FloatArray, y: FloatArray) -> Candidates:
+    """Each person's FIRST_COLUMNS pairs of least reduced cost under ``y``."""
+    n = w.shape[0]
+    k = min(FIRST_COLUMNS, n - 1)
+    a_l: list[IntArray] = []
+    b_l: list[IntArray] = []
+    for lo, block in gain_blocks(w):
+        rows = np.arange(lo, lo + block.shape[0])
+        reduced = y[rows, None] + y[None, :] - block
+        reduced[block <= 0] = np.inf
+        top = np.argpartition(reduced, k - 1, axis=1)[:, :k]
+        ok = np.isfinite(np.take_along_axis(reduced, top, axis=1)).ravel()
+        a_l.append(np.repeat(rows, k)[ok])
+        b_l.append(top.ravel()[ok].astype(np.intp))
+    return _pairs_of(np.concatenate(a_l), np.concatenate(b_l), n, w)
+
+
+def _graph_pricer(graph: Graph) -> Pricer:
+    rows = graph_rows(graph)
+    upper = rows < graph.indices
+    tol = 1e-9 * max(1.0, float(graph.data.max()))
+
+    def price(dual: Dual) -> tuple[FloatArray, IntArray, IntArray, FloatArray]:
+        y = dual.prices
+        reduced = y[rows] + y[graph.indices] - graph.data
+        if dual.odd_sets:
+            member = dual.membership(graph.n)
+            weighted = member.multiply(dual.set_prices[None, :]).tocsr()
+            reduced += np.asarray(
+                weighted[rows].multiply(member[graph.indices]).sum(axis=1)
+            ).ravel()
+        short = np.zeros(graph.n)
+        np.maximum.at(short, rows, -reduced)
+        bad = np.flatnonzero(upper & (reduced < -tol))
+        # The most short first, at most ADDED_COLUMNS per person.
+        bad = bad[np.lexsort((reduced[bad], rows[bad]))]
+        rank = np.arange(bad.size) - np.searchsorted(rows[bad], rows[bad])
+        bad = bad[rank < ADDED_COLUMNS]
+        return short, rows[bad], graph.indices[bad], graph.data[bad]
+
+    return price
+
+
+def _graph_first_columns(graph: Graph, y: FloatArray) -> Candidates:
+    rows = graph_rows(graph)
+    reduced = y[rows] + y[graph.indices] - graph.data
+    order = np.lexsort((reduced, rows))
+    rank = np.arange(order.size) - graph.indptr[rows[order]]
+    pick = order[rank < FIRST_COLUMNS]
+    lo = np.minimum(rows[pick], graph.indices[pick])
+    hi = np.maximum(rows[pick], graph.indices[pick])
+    key = np.unique(lo * graph.n + hi)
+    a, b = (key // graph.n).astype(np.intp), (key % graph.n).astype(np.intp)
+    c = np.array([edge_weight(graph, i, j) for i, j in zip(a.tolist(), b.tolist(), strict=True)])
+    return a, b, c
 
 
 def _dense_candidates(w: FloatArray, y: FloatArray, gap: float) -> Candidates:
