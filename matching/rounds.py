@@ -9,7 +9,11 @@ from typing import Literal
 
 import numpy as np
 
-from matching.pairs import max_weight_pairs
+from matching._bound import Lattice, covering_prices, padded_sum
+from matching._graph import edge_weight
+from matching._relaxation import pricing
+from matching._rounding import improve, round_cycles
+from matching.pairs import EXACT_LIMIT, max_weight_pairs
 from matching.profiles import (
     MEETING_PREFERENCES,
     Group,
@@ -29,6 +33,7 @@ from matching.scoring import (
     ONLINE,
     RELATION_NAMES,
     Encoded,
+    FloatArray,
     IntArray,
     encode,
     first_rule_broken,
@@ -36,6 +41,10 @@ from matching.scoring import (
     link_components,
     score_block,
 )
+
+# Rounds of blocks: steps that lower the blocks' dual prices towards a bound over every
+# pair (each costs one pass over the lattice of :mod:`matching._bound`).
+_TIGHTEN_STEPS = 3
 
 
 def plan_round(
@@ -87,13 +96,16 @@ def plan_round(
     -----
     The pairing maximises the total score (see :class:`RoundRules`) with
     :func:`matching.max_weight_pairs`. Up to ``rules.block_size`` people (after pins and
-    exclusions) are planned in one block and the bound holds against every allowed pair.
-    Larger rounds are planned per region, regions split evenly into blocks of at most
-    ``block_size``, and whoever is left over is pooled and paired across blocks; the bound
-    then holds for that structure (``stats.bound_covers_all_pairs`` is false). In-person
-    rules are always met within a region. With everyone who is left over after that, the
-    one with the highest priority (rounds waited, trio last time) joins the pair where the
-    two new links score best, preferring pairs whose members were not in a trio last time.
+    exclusions) are planned in one block, proven exact where affordable. Larger rounds are
+    planned per region, regions split evenly into blocks of at most ``block_size``, and
+    whoever is left over is pooled and paired across blocks. Their bound still holds
+    against every allowed pair (``stats.bound_covers_all_pairs``): the blocks' dual prices
+    are lowered where they have slack and raised where a pair across blocks or regions is
+    not covered, checked over all pairs through the score's structure (see
+    :mod:`matching._bound`). In-person rules are always met within a region. With
+    everyone who is left over after that, the one with the highest priority (rounds
+    waited, trio last time) joins the pair where the two new links score best, preferring
+    pairs whose members were not in a trio last time.
     """
     rules = rules if rules is not None else RoundRules()
     check_input(profiles, rules)
@@ -211,43 +223,67 @@ def _blocks(enc: Encoded, free: IntArray) -> list[IntArray]:
 def _pair_up(
     enc: Encoded, free: IntArray
 ) -> tuple[list[tuple[int, int]], list[int], float, bool, bool]:
-    """Best pairs among ``free`` people, who is left over, the bound, whether the bound
-    covers all pairs (a single block), and whether the pairs are proven best."""
+    """Best pairs among ``free`` people, who is left over, a bound over every allowed pair
+    among them, whether it covers all pairs (always, now), and whether the pairs are
+    proven best (a single block only)."""
     blocks = _blocks(enc, free)
+    if len(blocks) == 1:
+        one_pairs, one_left, bound, exact = _solve(enc, blocks[0], True)
+        return one_pairs, one_left, bound, True, exact
     pairs: list[tuple[int, int]] = []
     leftover: list[int] = []
-    bound = 0.0
-    exact = len(blocks) == 1
+    position = np.full(enc.n, -1, dtype=np.intp)
+    position[free] = np.arange(free.size)
+    y = np.zeros(free.size)
     for block in blocks:
-        got_pairs, got_left, got_bound, got_exact = _solve(enc, block, exact)
-        exact = exact and got_exact
+        got_pairs, got_left, got_y = _solve_block(enc, block)
         pairs += got_pairs
         leftover += got_left
-        bound += got_bound
-    if len(blocks) > 1 and len(leftover) > 1:
+        y[position[block]] = got_y
+    if len(leftover) > 1:
         # The pooled remainder: people left over in their block, across all blocks.
         pool = np.array(sorted(leftover), dtype=np.intp)
         leftover = []
         for start in range(0, pool.size, enc.rules.block_size):
-            got_pairs, got_left, got_bound, _ = _solve(
-                enc, pool[start : start + enc.rules.block_size], False
-            )
+            got_pairs, got_left, _ = _solve_block(enc, pool[start : start + enc.rules.block_size])
             pairs += got_pairs
             leftover += got_left
-            bound += got_bound
-    return pairs, leftover, bound, len(blocks) == 1, exact
+    # The blocks' prices hold within their blocks; make them hold for every pair.
+    lattice = Lattice(enc, free)
+    y = covering_prices(lattice, y, _TIGHTEN_STEPS)
+    return pairs, leftover, padded_sum(y), True, False
 
 
 def _solve(
     enc: Encoded, people: IntArray, prove: bool
 ) -> tuple[list[tuple[int, int]], list[int], float, bool]:
-    """Best pairs of one block; proven exact only when ``prove`` (a single block: a
-    round split in blocks has a bound over its blocks, never over all pairs)."""
+    """Best pairs of one block, with their bound; proven exact when ``prove``."""
     if people.size == 0:
         return [], [], 0.0, True
     result = max_weight_pairs(score_block(enc, people, people), prove=prove)
     pairs = [(int(people[i]), int(people[j])) for i, j in result.pairs]
     return pairs, [int(people[i]) for i in result.unmatched], result.upper_bound, result.exact
+
+
+def _solve_block(
+    enc: Encoded, people: IntArray
+) -> tuple[list[tuple[int, int]], list[int], FloatArray]:
+    """Good pairs of one block of a large round and the relaxation's dual prices (feasible
+    for every pair in the block; zeros for a block too small to need them)."""
+    w = score_block(enc, people, people)
+    priced = pricing(w) if people.size > EXACT_LIMIT else None
+    if priced is None:
+        result = max_weight_pairs(w, prove=False)
+        pairs = [(int(people[i]), int(people[j])) for i, j in result.pairs]
+        return pairs, [int(people[i]) for i in result.unmatched], np.zeros(people.size)
+    graph, sigma, y, _ = priced
+    mate = improve(round_cycles(sigma, graph), graph)
+    pairs = []
+    for i in np.flatnonzero(mate > np.arange(people.size)).tolist():
+        if edge_weight(graph, i, int(mate[i])) > 0:
+            pairs.append((int(people[i]), int(people[mate[i]])))
+    paired = {v for pair in pairs for v in pair}
+    return pairs, [int(p) for p in people.tolist() if p not in paired], y
 
 
 def _add_trios(

@@ -1,0 +1,271 @@
+"""An upper bound on the best pairing over every allowed pair of a round, from the score's
+structure: no loop over the n**2 pairs.
+
+Any dual prices ``y >= 0`` with ``y[i] + y[j] >= w(i, j)`` for every allowed pair bound
+every pairing by ``sum(y)`` (the dual of the fractional matching relaxation). Prices that
+come from solving a round in region blocks hold only within the blocks; this module finds,
+for every person ``i``, ``most(i) = max_j w(i, j) - y[j]`` over everyone else, and raises
+``y[i]`` to it where it falls short, so that the prices hold for every pair.
+
+The score of a pair (see :func:`matching.scoring.score_block`) is
+
+    pair_bonus + priority[i] + priority[j] + cover(gaps_i, expertise_j)
+    + cover(gaps_j, expertise_i) + place(zone_i, zone_j)
+
+with ``cover(G, E) = gap_covered * |G & E| + any_gap_covered * [G & E nonempty]`` and a
+zone (region and meeting preference) term ``place`` that also says which zones may meet.
+For a column person ``j`` and each pair of small theme sets ``A`` (in ``j``'s expertise)
+and ``B`` (in ``j``'s gaps), the lowest price ``y[j] - priority[j]`` per zone is kept; a row
+person ``i`` then reads the cells of every ``A`` among its gaps and ``B`` among its
+expertise, credited ``cover(|A|) + cover(|B|)``. The largest value read is exactly
+``most(i)`` (the cell of ``A = G_i & E_j`` and ``B = E_i & G_j`` holds ``j``), except that
+the check is conservative where it is simpler:
+
+- pairs forbidden by history or by the coordinator, and pairs without a shared language,
+  are checked as if allowed (only more pairs are covered);
+- sets larger than ``_MAX_SUBSET`` are read through their subsets of that size, credited
+  as much as the largest possible overlap;
+- a person may be read as their own partner when one discipline may pair with itself.
+
+Pure numpy; memory grows with n times the subsets per person, not with n**2.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from matching.scoring import DISTANT, EITHER, IN_PERSON, NEIGHBOUR, ONLINE, SAME, Encoded
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.intp]
+Int32Array = npt.NDArray[np.int32]
+
+# Subsets of a person's themes up to this size are keys of the lookup table.
+_MAX_SUBSET = 3
+# Rows read the table in chunks of this many (person, key) queries.
+_CHUNK = 1 << 14
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """``most[k]``: the largest ``w(i, j) - y[j]`` over every partner ``j`` of
+    ``people[k]`` (``-inf`` when none), and ``short = max(most - y, 0)``."""
+
+    most: FloatArray
+    short: FloatArray
+
+
+def _down(values: FloatArray) -> npt.NDArray[np.float32]:
+    """``values`` as float32, rounded towards -inf (a price may only be read lower)."""
+    out = values.astype(np.float32)
+    above = out > values
+    out[above] = np.nextafter(out[above], np.float32(-np.inf))
+    return out
+
+
+def _cover(count: IntArray, credit: float, any_credit: float) -> FloatArray:
+    return credit * count + any_credit * (count > 0)
+
+
+def _subsets(
+    onehot: npt.NDArray[np.float32], people: IntArray, limit: int, bits: int
+) -> tuple[IntArray, npt.NDArray[np.int64], IntArray]:
+    """Every subset of at most ``limit`` themes of each person: (position of the person in
+    ``people``, canonical code of the subset, its size)."""
+    sets = onehot[people] > 0
+    sizes = sets.sum(axis=1)
+    owners: list[IntArray] = []
+    codes: list[npt.NDArray[np.int64]] = []
+    lengths: list[IntArray] = []
+    for size in np.unique(sizes).tolist():
+        who = np.flatnonzero(sizes == size)
+        # Theme numbers, ascending, of everyone with this many themes.
+        themes = np.nonzero(sets[who])[1].reshape(who.size, size).astype(np.int64) + 1
+        for k in range(min(size, limit) + 1):
+            for combo in itertools.combinations(range(size), k):
+                code = np.zeros(who.size, dtype=np.int64)
+                for slot, pos in enumerate(combo):
+                    code |= themes[:, pos] << (bits * slot)
+                owners.append(who)
+                codes.append(code)
+                lengths.append(np.full(who.size, k, dtype=np.intp))
+    return np.concatenate(owners), np.concatenate(codes), np.concatenate(lengths)
+
+
+def _zone_terms(enc: Encoded) -> tuple[IntArray, FloatArray]:
+    """Zone (region, meeting preference) of everyone, and the place term of each pair of
+    zones (``-inf`` where the two may not meet)."""
+    rules = enc.rules
+    regions = enc.relation.shape[0]
+    zone = enc.region * 3 + enc.meeting
+    region = np.repeat(np.arange(regions), 3)
+    meeting = np.tile(np.arange(3), regions)
+    rel = enc.relation[region[:, None], region[None, :]]
+    place = np.where(rel == SAME, rules.same_region, 0.0)
+    place += np.where(rel == NEIGHBOUR, rules.neighbour_region, 0.0)
+    m_r, m_c = meeting[:, None], meeting[None, :]
+    place += np.where((m_r == m_c) & (m_r != EITHER), rules.same_meeting, 0.0)
+    clash = ((m_r == IN_PERSON) & (m_c == ONLINE)) | ((m_r == ONLINE) & (m_c == IN_PERSON))
+    clash |= ((m_r == IN_PERSON) | (m_c == IN_PERSON)) & (rel == DISTANT)
+    place[clash] = -np.inf
+    return zone.astype(np.intp), place
+
+
+class Lattice:
+    """The lookup structure of :func:`shortfall` for one set of people, built once and
+    read for any prices (the tightening in :func:`covering_prices` reads it a few times)."""
+
+    def __init__(self, enc: Encoded, people: IntArray) -> None:
+        rules = enc.rules
+        m = people.size
+        self.enc, self.people, self.m = enc, people, m
+        themes = enc.expertise.shape[1]
+        bits = max(int(themes).bit_length(), 1)
+        limit = max(min(_MAX_SUBSET, 31 // bits), 1)
+        zone_all, self.place = _zone_terms(enc)
+        self.zone = zone_all[people]
+        self.zones = self.place.shape[0]
+        self.disc = enc.discipline[people]
+        # Column keys: A in j's expertise, B in j's gaps.
+        own_a, code_a, _ = _subsets(enc.expertise, people, limit, bits)
+        own_b, code_b, _ = _subsets(enc.gaps, people, limit, bits)
+        col_owner, col_key, _, _ = _join(own_a, code_a, own_b, code_b, bits * limit, m)
+        # Row queries: A in i's gaps, B in i's expertise, credited for the pair of sets.
+        own_ga, code_ga, len_ga = _subsets(enc.gaps, people, limit, bits)
+        own_eb, code_eb, len_eb = _subsets(enc.expertise, people, limit, bits)
+        gap_sizes = (enc.gaps[people] > 0).sum(axis=1)
+        exp_sizes = (enc.expertise[people] > 0).sum(axis=1)
+        # A subset at the size limit may stand for a larger overlap: credit the largest.
+        full_a = np.where(len_ga >= limit, np.minimum(gap_sizes[own_ga], exp_sizes.max()), len_ga)
+        full_b = np.where(len_eb >= limit, np.minimum(exp_sizes[own_eb], gap_sizes.max()), len_eb)
+        widest = int(max(full_a.max(), full_b.max())) + 1
+        row_owner, row_key, row_ia, row_ib = _join(
+            own_ga, code_ga, own_eb, code_eb, bits * limit, m
+        )
+        # Credits are read from a small table: sizes of (A, B) as one small number.
+        sizes = np.arange(widest)
+        cover = _cover(sizes, rules.gap_covered, rules.any_gap_covered)
+        self.credit = (cover[:, None] + cover[None, :]).ravel()
+        row_size = (full_a[row_ia] * widest + full_b[row_ib]).astype(np.int32)
+        del own_a, code_a, own_b, code_b, own_ga, code_ga, own_eb, code_eb, row_ia, row_ib
+
+        keys, col_k = np.unique(col_key, return_inverse=True)
+        del col_key
+        self.keys = keys.size
+        row_k = np.searchsorted(keys, row_key)
+        hit = (row_k < keys.size) & (keys[np.minimum(row_k, keys.size - 1)] == row_key)
+        del row_key, keys
+        # Indices as int32 (n and the table stay far below 2**31): the structure is big.
+        self.row_owner = row_owner[hit].astype(np.int32)
+        self.row_k = row_k[hit].astype(np.int32)
+        self.row_size = row_size[hit]
+        del row_owner, row_k, row_size, hit
+        # Cells (key, zone) of the columns; sorted once, ties broken by price on each read.
+        cell = col_k.astype(np.int64) * self.zones + self.zone[col_owner]
+        order = np.argsort(cell, kind="stable")
+        self.cell = cell[order].astype(np.int32)
+        self.col_owner = col_owner[order].astype(np.int32)
+        del cell, order, col_k, col_owner
+        self.cell_start = np.flatnonzero(np.r_[True, self.cell[1:] != self.cell[:-1]])
+        # Owners of the rows are ascending: each owner's queries are one run.
+        self.row_start = np.flatnonzero(np.r_[True, self.row_owner[1:] != self.row_owner[:-1]])
+
+    def most(self, y: FloatArray) -> FloatArray:
+        """``max_j w(i, j) - y[j]`` for every person ``i`` (``-inf`` without partners)."""
+        enc, rules, zones, m = self.enc, self.enc.rules, self.zones, self.m
+        most = np.full(m, -np.inf)
+        if m < 2 or self.row_k.size == 0:
+            return most
+        z = y - enc.priority[self.people]  # what is left of y[j] for the pair terms
+        # Per (key, zone) cell: the lowest z, its discipline, and the lowest z of any other
+        # discipline (the partner of someone of that discipline). Kept as float32 rounded
+        # down, which can only raise ``most``.
+        size = self.keys * zones
+        starts, cells = self.cell_start, self.cell[self.cell_start]
+        price = z[self.col_owner]
+        cell_low = np.minimum.reduceat(price, starts)
+        spread = np.repeat(
+            np.arange(starts.size, dtype=np.int32), np.diff(np.r_[starts, price.size])
+        )
+        at_low = np.flatnonzero(price == cell_low[spread])
+        first = at_low[np.r_[True, spread[at_low][1:] != spread[at_low][:-1]]]
+        low = np.full(size, np.inf, dtype=np.float32)
+        low_disc = np.full(size, -1, dtype=np.int16)
+        low[cells] = _down(cell_low)
+        low_disc[cells] = self.disc[self.col_owner[first]]
+        price[self.disc[self.col_owner] == low_disc[self.cell]] = np.inf
+        other = np.full(size, np.inf, dtype=np.float32)
+        other[cells] = _down(np.minimum.reduceat(price, starts))
+        del price, spread, at_low, first
+        low = low.reshape(self.keys, zones)
+        low_disc = low_disc.reshape(self.keys, zones)
+        other = other.reshape(self.keys, zones)
+        value = np.empty(self.row_k.size)
+        for lo in range(0, self.row_k.size, _CHUNK):
+            k = self.row_k[lo : lo + _CHUNK]
+            who = self.row_owner[lo : lo + _CHUNK]
+            price = low[k]
+            if not rules.allow_same_discipline:
+                price = np.where(low_disc[k] == self.disc[who][:, None], other[k], price)
+            value[lo : lo + _CHUNK] = (self.place[self.zone[who]] - price).max(axis=1)
+        value += self.credit[self.row_size]
+        most[self.row_owner[self.row_start]] = np.maximum.reduceat(value, self.row_start)
+        return most + rules.pair_bonus + enc.priority[self.people]
+
+
+def shortfall(enc: Encoded, people: IntArray, y: FloatArray) -> Shortfall:
+    """How far the prices ``y`` (one per person of ``people``) fall short of covering every
+    pair among ``people`` (see the module docstring: forbidden pairs count as allowed)."""
+    most = Lattice(enc, people).most(y)
+    return Shortfall(most, np.maximum(most - y, 0.0))
+
+
+def covering_prices(lattice: Lattice, y: FloatArray, steps: int) -> FloatArray:
+    """Prices that cover every pair, from prices ``y`` that may not: ``steps`` rounds of
+    ``y <- (y + max(most(y), 0)) / 2`` (each lowers prices with slack and raises short
+    ones; from the first round on they cover every pair), then a last raise of any
+    shortfall left by round-off."""
+    for _ in range(steps):
+        y = (y + np.maximum(lattice.most(y), 0.0)) / 2.0
+    return np.maximum(y, lattice.most(y))
+
+
+def _join(
+    own_a: IntArray,
+    code_a: npt.NDArray[np.int64],
+    own_b: IntArray,
+    code_b: npt.NDArray[np.int64],
+    shift: int,
+    m: int,
+) -> tuple[Int32Array, npt.NDArray[np.int64], Int32Array, Int32Array]:
+    """Every (subset A, subset B) of the same person: owner, the key ``A << shift | B``,
+    and the positions of A and B in their lists; sorted by owner."""
+    # int32 throughout: these arrays hold every subset pair of everyone.
+    oa = np.argsort(own_a, kind="stable").astype(np.int32)
+    ob = np.argsort(own_b, kind="stable").astype(np.int32)
+    count_a = np.bincount(own_a, minlength=m).astype(np.int32)
+    count_b = np.bincount(own_b, minlength=m).astype(np.int32)
+    start_a = np.r_[0, np.cumsum(count_a)[:-1]].astype(np.int32)
+    start_b = np.r_[0, np.cumsum(count_b)[:-1]].astype(np.int32)
+    per = count_a * count_b
+    owner = np.repeat(np.arange(m, dtype=np.int32), per)
+    # Position within the owner's block of |A| * |B| combinations.
+    offset = np.arange(owner.size, dtype=np.int32)
+    offset -= np.repeat(np.r_[0, np.cumsum(per)[:-1]].astype(np.int32), per)
+    nb = np.maximum(count_b, 1)[owner]
+    ia = oa[start_a[owner] + offset // nb]
+    ib = ob[start_b[owner] + offset % nb]
+    del offset, nb
+    key = (code_a[ia] << shift) | code_b[ib]
+    return owner, key, ia, ib
+
+
+def padded_sum(y: FloatArray) -> float:
+    """``sum(y)``, padded for the round-off of prices that cover every pair."""
+    top = float(np.max(y, initial=0.0))
+    return float(math.fsum(y)) + y.size * 8 * float(np.finfo(float).eps) * top
