@@ -39,7 +39,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from matching.scoring import DISTANT, EITHER, IN_PERSON, NEIGHBOUR, ONLINE, SAME, Encoded
+from matching.scoring import Encoded, zone_tables
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
@@ -49,6 +49,8 @@ Int32Array = npt.NDArray[np.int32]
 _MAX_SUBSET = 3
 # Rows read the table in chunks of this many (person, key) queries.
 _CHUNK = 1 << 14
+# People per chunk while the structure is built.
+_BUILD_CHUNK = 8192
 
 
 @dataclass(frozen=True)
@@ -100,20 +102,10 @@ def _subsets(
 def _zone_terms(enc: Encoded) -> tuple[IntArray, FloatArray]:
     """Zone (region, meeting preference) of everyone, and the place term of each pair of
     zones (``-inf`` where the two may not meet)."""
-    rules = enc.rules
-    regions = enc.relation.shape[0]
-    zone = enc.region * 3 + enc.meeting
-    region = np.repeat(np.arange(regions), 3)
-    meeting = np.tile(np.arange(3), regions)
-    rel = enc.relation[region[:, None], region[None, :]]
-    place = np.where(rel == SAME, rules.same_region, 0.0)
-    place += np.where(rel == NEIGHBOUR, rules.neighbour_region, 0.0)
-    m_r, m_c = meeting[:, None], meeting[None, :]
-    place += np.where((m_r == m_c) & (m_r != EITHER), rules.same_meeting, 0.0)
-    clash = ((m_r == IN_PERSON) & (m_c == ONLINE)) | ((m_r == ONLINE) & (m_c == IN_PERSON))
-    clash |= ((m_r == IN_PERSON) | (m_c == IN_PERSON)) & (rel == DISTANT)
-    place[clash] = -np.inf
-    return zone.astype(np.intp), place
+    region_term, meeting_term, apart = zone_tables(enc)
+    place = region_term + meeting_term
+    place[apart] = -np.inf
+    return (enc.region * 3 + enc.meeting).astype(np.intp), place
 
 
 class Lattice:
@@ -130,50 +122,92 @@ class Lattice:
         zone_all, self.place = _zone_terms(enc)
         self.zone = zone_all[people]
         self.zones = self.place.shape[0]
-        self.disc = enc.discipline[people]
-        # Column keys: A in j's expertise, B in j's gaps.
-        own_a, code_a, _ = _subsets(enc.expertise, people, limit, bits)
-        own_b, code_b, _ = _subsets(enc.gaps, people, limit, bits)
-        col_owner, col_key, _, _ = _join(own_a, code_a, own_b, code_b, bits * limit, m)
-        # Row queries: A in i's gaps, B in i's expertise, credited for the pair of sets.
-        own_ga, code_ga, len_ga = _subsets(enc.gaps, people, limit, bits)
-        own_eb, code_eb, len_eb = _subsets(enc.expertise, people, limit, bits)
-        gap_sizes = (enc.gaps[people] > 0).sum(axis=1)
-        exp_sizes = (enc.expertise[people] > 0).sum(axis=1)
-        # A subset at the size limit may stand for a larger overlap: credit the largest.
-        full_a = np.where(len_ga >= limit, np.minimum(gap_sizes[own_ga], exp_sizes.max()), len_ga)
-        full_b = np.where(len_eb >= limit, np.minimum(exp_sizes[own_eb], gap_sizes.max()), len_eb)
-        widest = int(max(full_a.max(), full_b.max())) + 1
-        row_owner, row_key, row_ia, row_ib = _join(
-            own_ga, code_ga, own_eb, code_eb, bits * limit, m
-        )
+        self.disc = enc.discipline[people].astype(np.int16)
+        self.gap_sizes = gap_sizes = (enc.gaps[people] > 0).sum(axis=1)
+        self.exp_sizes = exp_sizes = (enc.expertise[people] > 0).sum(axis=1)
+        widest_gap, widest_exp = int(gap_sizes.max()), int(exp_sizes.max())
+        widest = max(min(widest_gap, widest_exp), 0) + 1
         # Credits are read from a small table: sizes of (A, B) as one small number.
-        sizes = np.arange(widest)
-        cover = _cover(sizes, rules.gap_covered, rules.any_gap_covered)
+        cover = _cover(np.arange(widest), rules.gap_covered, rules.any_gap_covered)
         self.credit = (cover[:, None] + cover[None, :]).ravel()
-        row_size = (full_a[row_ia] * widest + full_b[row_ib]).astype(np.int32)
-        del own_a, code_a, own_b, code_b, own_ga, code_ga, own_eb, code_eb, row_ia, row_ib
+        shift = bits * limit
 
-        keys, col_k = np.unique(col_key, return_inverse=True)
-        del col_key
+        # Built in chunks of people, int32 wherever it fits: the structure holds every
+        # pair of subsets of everyone, and the peak memory of a round is what limits it.
+        col_parts: list[tuple[Int32Array, npt.NDArray[np.int64]]] = []
+        for lo in range(0, m, _BUILD_CHUNK):
+            part = people[lo : lo + _BUILD_CHUNK]
+            # Column keys: A in j's expertise, B in j's gaps.
+            own_a, code_a, _ = _subsets(enc.expertise, part, limit, bits)
+            own_b, code_b, _ = _subsets(enc.gaps, part, limit, bits)
+            owner, key, _, _ = _join(own_a, code_a, own_b, code_b, shift, part.size)
+            col_parts.append((owner + np.int32(lo), key))
+        row_parts = [
+            self._queries(lo, limit, bits, widest, shift) for lo in range(0, m, _BUILD_CHUNK)
+        ]
+        # Only keys that someone holds and someone reads.
+        keys = np.intersect1d(
+            np.unique(np.concatenate([np.unique(key) for _, key in col_parts])),
+            np.unique(np.concatenate([np.unique(q[1]) for q in row_parts])),
+        )
         self.keys = keys.size
-        row_k = np.searchsorted(keys, row_key)
-        hit = (row_k < keys.size) & (keys[np.minimum(row_k, keys.size - 1)] == row_key)
-        del row_key, keys
-        # Indices as int32 (n and the table stay far below 2**31): the structure is big.
-        self.row_owner = row_owner[hit].astype(np.int32)
-        self.row_k = row_k[hit].astype(np.int32)
-        self.row_size = row_size[hit]
-        del row_owner, row_k, row_size, hit
+        cells: list[Int32Array] = []
+        owners: list[Int32Array] = []
+        for owner, key in col_parts:
+            k = np.searchsorted(keys, key)
+            hit = (k < keys.size) & (keys[np.minimum(k, keys.size - 1)] == key)
+            zone = self.zone[owner[hit]].astype(np.int32)
+            cells.append(k[hit].astype(np.int32) * np.int32(self.zones) + zone)
+            owners.append(owner[hit])
+        col_owner = np.concatenate(owners)
+        del owners
+        del col_parts
+        cell = np.concatenate(cells)
+        del cells
         # Cells (key, zone) of the columns; sorted once, ties broken by price on each read.
-        cell = col_k.astype(np.int64) * self.zones + self.zone[col_owner]
         order = np.argsort(cell, kind="stable")
-        self.cell = cell[order].astype(np.int32)
-        self.col_owner = col_owner[order].astype(np.int32)
-        del cell, order, col_k, col_owner
+        self.cell = cell[order]
+        self.col_owner = col_owner[order]
+        del cell, order, col_owner
         self.cell_start = np.flatnonzero(np.r_[True, self.cell[1:] != self.cell[:-1]])
+        self.cell_count = np.diff(np.r_[self.cell_start, self.cell.size])
+        self.col_disc = self.disc[self.col_owner]
+
+        row_owners: list[Int32Array] = []
+        row_ks: list[Int32Array] = []
+        row_sizes: list[Int32Array] = []
+        for owner, key, size in row_parts:
+            k = np.searchsorted(keys, key)
+            hit = (k < keys.size) & (keys[np.minimum(k, keys.size - 1)] == key)
+            row_owners.append(owner[hit])
+            row_ks.append(k[hit].astype(np.int32))
+            row_sizes.append(size[hit])
+        del row_parts
         # Owners of the rows are ascending: each owner's queries are one run.
+        self.row_owner = np.concatenate(row_owners)
+        self.row_k = np.concatenate(row_ks)
+        self.row_size = np.concatenate(row_sizes)
+        del row_owners, row_ks, row_sizes
         self.row_start = np.flatnonzero(np.r_[True, self.row_owner[1:] != self.row_owner[:-1]])
+
+    def _queries(
+        self, lo: int, limit: int, bits: int, widest: int, shift: int
+    ) -> tuple[Int32Array, npt.NDArray[np.int64], Int32Array]:
+        """The row queries of people ``lo`` to ``lo + _BUILD_CHUNK``: A in i's gaps, B in
+        i's expertise; owner, key and credit index (sizes of A and B as one number)."""
+        enc, part = self.enc, self.people[lo : lo + _BUILD_CHUNK]
+        own_ga, code_ga, len_ga = _subsets(enc.gaps, part, limit, bits)
+        own_eb, code_eb, len_eb = _subsets(enc.expertise, part, limit, bits)
+        g_sz, e_sz = self.gap_sizes[lo : lo + _BUILD_CHUNK], self.exp_sizes[lo : lo + _BUILD_CHUNK]
+        # A subset at the size limit may stand for a larger overlap: credit the largest.
+        widest_exp, widest_gap = int(self.exp_sizes.max()), int(self.gap_sizes.max())
+        full_a = np.where(len_ga >= limit, np.minimum(g_sz[own_ga], widest_exp), len_ga)
+        full_b = np.where(len_eb >= limit, np.minimum(e_sz[own_eb], widest_gap), len_eb)
+        full_a = np.minimum(full_a, widest - 1)
+        full_b = np.minimum(full_b, widest - 1)
+        owner, key, ia, ib = _join(own_ga, code_ga, own_eb, code_eb, shift, part.size)
+        size = (full_a[ia] * widest + full_b[ib]).astype(np.int32)
+        return owner + np.int32(lo), key, size
 
     def most(self, y: FloatArray) -> FloatArray:
         """``max_j w(i, j) - y[j]`` for every person ``i`` (``-inf`` without partners)."""
@@ -181,40 +215,45 @@ class Lattice:
         most = np.full(m, -np.inf)
         if m < 2 or self.row_k.size == 0:
             return most
-        z = y - enc.priority[self.people]  # what is left of y[j] for the pair terms
+        # What is left of y[j] for the pair terms, as float32 rounded down: a price may
+        # only be read lower, which can only raise ``most``.
+        z = _down(y - enc.priority[self.people])
         # Per (key, zone) cell: the lowest z, its discipline, and the lowest z of any other
-        # discipline (the partner of someone of that discipline). Kept as float32 rounded
-        # down, which can only raise ``most``.
+        # discipline (the partner of someone of that discipline).
         size = self.keys * zones
         starts, cells = self.cell_start, self.cell[self.cell_start]
         price = z[self.col_owner]
         cell_low = np.minimum.reduceat(price, starts)
-        spread = np.repeat(
-            np.arange(starts.size, dtype=np.int32), np.diff(np.r_[starts, price.size])
-        )
-        at_low = np.flatnonzero(price == cell_low[spread])
-        first = at_low[np.r_[True, spread[at_low][1:] != spread[at_low][:-1]]]
+        at_low = np.flatnonzero(price == np.repeat(cell_low, self.cell_count))
+        cell_of = np.repeat(np.arange(starts.size, dtype=np.int32), self.cell_count)
+        at_cell = cell_of[at_low]
+        del cell_of
+        first = at_low[np.r_[True, at_cell[1:] != at_cell[:-1]]]
+        del at_low, at_cell
         low = np.full(size, np.inf, dtype=np.float32)
         low_disc = np.full(size, -1, dtype=np.int16)
-        low[cells] = _down(cell_low)
-        low_disc[cells] = self.disc[self.col_owner[first]]
-        price[self.disc[self.col_owner] == low_disc[self.cell]] = np.inf
+        low[cells] = cell_low
+        low_disc[cells] = self.col_disc[first]
+        del first, cell_low
+        price[self.col_disc == low_disc[self.cell]] = np.inf
         other = np.full(size, np.inf, dtype=np.float32)
-        other[cells] = _down(np.minimum.reduceat(price, starts))
-        del price, spread, at_low, first
+        other[cells] = np.minimum.reduceat(price, starts)
+        del price
         low = low.reshape(self.keys, zones)
         low_disc = low_disc.reshape(self.keys, zones)
         other = other.reshape(self.keys, zones)
-        value = np.empty(self.row_k.size)
-        for lo in range(0, self.row_k.size, _CHUNK):
-            k = self.row_k[lo : lo + _CHUNK]
-            who = self.row_owner[lo : lo + _CHUNK]
+        # Chunks of whole runs of owners, so that each chunk gives its owners' maxima.
+        bounds = [*self.row_start[:: max(_CHUNK // 32, 1)].tolist(), self.row_k.size]
+        for lo, hi in itertools.pairwise(bounds):
+            k = self.row_k[lo:hi]
+            who = self.row_owner[lo:hi]
             price = low[k]
             if not rules.allow_same_discipline:
                 price = np.where(low_disc[k] == self.disc[who][:, None], other[k], price)
-            value[lo : lo + _CHUNK] = (self.place[self.zone[who]] - price).max(axis=1)
-        value += self.credit[self.row_size]
-        most[self.row_owner[self.row_start]] = np.maximum.reduceat(value, self.row_start)
+            value = (self.place[self.zone[who]] - price).max(axis=1)
+            value += self.credit[self.row_size[lo:hi]]
+            run = np.flatnonzero(np.r_[True, who[1:] != who[:-1]])
+            most[who[run]] = np.maximum.reduceat(value, run)
         return most + rules.pair_bonus + enc.priority[self.people]
 
 
