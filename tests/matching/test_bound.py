@@ -146,6 +146,31 @@ def test_bound_of_a_round_in_blocks_covers_the_exact_optimum(
     assert best >= stats.weight - 1e-9 * best
 
 
+def test_bound_with_other_weights_and_no_themes_covers_the_exact_optimum() -> None:
+    # Weights that are not multiples of a power of two, and some people without themes.
+    people = population(240, 11)
+    people = [
+        replace(p, expertise=frozenset(), gaps=frozenset()) if k % 7 == 0 else p
+        for k, p in enumerate(people)
+    ]
+    rules = RoundRules(
+        block_size=40,
+        pair_bonus=1.1,
+        gap_covered=0.3,
+        any_gap_covered=0.7,
+        same_region=0.1,
+        neighbour_region=0.05,
+        same_meeting=0.3,
+        waited=0.2,
+        trio_last_time=0.15,
+    )
+    result = plan_round(people, today=TODAY, neighbours=NEIGHBOURS, rules=rules)
+    best = networkx_optimum(scores(encoded(people, rules)))
+    assert result.stats.bound_covers_all_pairs
+    assert result.stats.upper_bound >= best - 1e-9 * best
+    assert best >= result.stats.weight - 1e-9 * best
+
+
 def test_padded_sum_is_not_below_the_sum() -> None:
     y = np.full(1000, 0.1)
     assert padded_sum(y) >= float(np.sum(y))
