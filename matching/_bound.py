@@ -212,50 +212,115 @@ class Lattice:
 
     def most(self, y: FloatArray) -> FloatArray:
         """``max_j w(i, j) - y[j]`` for every person ``i`` (``-inf`` without partners)."""
+        return self.best(y)[0]
+
+    def best(self, y: FloatArray) -> tuple[FloatArray, IntArray]:
+        """:meth:`most`, and a partner ``j`` (a position in ``people``, ``-1`` without
+        partners) where it is reached. The partner may be forbidden by history, the
+        coordinator or language, and for sets larger than ``_MAX_SUBSET`` the pair may
+        score less than ``most`` (see the module docstring)."""
         enc, rules, zones, m = self.enc, self.enc.rules, self.zones, self.m
         most = np.full(m, -np.inf)
+        partner = np.full(m, -1, dtype=np.intp)
         if m < 2 or self.row_k.size == 0:
-            return most
+            return most, partner
         # What is left of y[j] for the pair terms, as float32 rounded down: a price may
         # only be read lower, which can only raise ``most``.
         z = _down(y - enc.priority[self.people])
         # Per (key, zone) cell: the lowest z, its discipline, and the lowest z of any other
-        # discipline (the partner of someone of that discipline).
+        # discipline (the partner of someone of that discipline); who holds each.
         size = self.keys * zones
-        starts, cells = self.cell_start, self.cell[self.cell_start]
+        cells = self.cell[self.cell_start]
         price = z[self.col_owner]
-        cell_low = np.minimum.reduceat(price, starts)
-        at_low = np.flatnonzero(price == np.repeat(cell_low, self.cell_count))
-        cell_of = np.repeat(np.arange(starts.size, dtype=np.int32), self.cell_count)
-        at_cell = cell_of[at_low]
-        del cell_of
-        first = at_low[np.r_[True, at_cell[1:] != at_cell[:-1]]]
-        del at_low, at_cell
-        low = np.full(size, np.inf, dtype=np.float32)
+        low, low_at = self._cell_low(price, size)
         low_disc = np.full(size, -1, dtype=np.int16)
-        low[cells] = cell_low
-        low_disc[cells] = self.col_disc[first]
-        del first, cell_low
+        low_disc[cells] = self.col_disc[low_at[cells]]
         price[self.col_disc == low_disc[self.cell]] = np.inf
-        other = np.full(size, np.inf, dtype=np.float32)
-        other[cells] = np.minimum.reduceat(price, starts)
+        other, other_at = self._cell_low(price, size)
         del price
+        low_who = np.where(low_at >= 0, self.col_owner[np.maximum(low_at, 0)], -1)
+        other_who = np.where(
+            (other_at >= 0) & np.isfinite(other), self.col_owner[np.maximum(other_at, 0)], -1
+        )
         low = low.reshape(self.keys, zones)
         low_disc = low_disc.reshape(self.keys, zones)
         other = other.reshape(self.keys, zones)
+        low_who = low_who.reshape(self.keys, zones)
+        other_who = other_who.reshape(self.keys, zones)
         # Chunks of whole runs of owners, so that each chunk gives its owners' maxima.
         bounds = [*self.row_start[:: max(_CHUNK // 32, 1)].tolist(), self.row_k.size]
         for lo, hi in itertools.pairwise(bounds):
             k = self.row_k[lo:hi]
             who = self.row_owner[lo:hi]
             price = low[k]
+            held = low_who[k]
             if not rules.allow_same_discipline:
-                price = np.where(low_disc[k] == self.disc[who][:, None], other[k], price)
-            value = (self.place[self.zone[who]] - price).max(axis=1)
-            value += self.credit[self.row_size[lo:hi]]
+                same = low_disc[k] == self.disc[who][:, None]
+                price = np.where(same, other[k], price)
+                held = np.where(same, other_who[k], held)
+            value_z = self.place[self.zone[who]] - price
+            at = value_z.argmax(axis=1)
+            rows = np.arange(k.size)
+            value = value_z[rows, at] + self.credit[self.row_size[lo:hi]]
+            holder = held[rows, at]
             run = np.flatnonzero(np.r_[True, who[1:] != who[:-1]])
-            most[who[run]] = np.maximum.reduceat(value, run)
-        return most + rules.pair_bonus + enc.priority[self.people]
+            top = np.maximum.reduceat(value, run)
+            owners = who[run]
+            most[owners] = top
+            # The first query of each run that reaches its maximum names the partner.
+            hit = np.flatnonzero(value == np.repeat(top, np.diff(np.r_[run, k.size])))
+            first = hit[np.r_[True, who[hit][1:] != who[hit][:-1]]]
+            partner[who[first]] = np.where(np.isfinite(value[first]), holder[first], -1)
+        return most + rules.pair_bonus + enc.priority[self.people], partner
+
+    def _cell_low(
+        self, price: npt.NDArray[np.float32], size: int
+    ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.intp]]:
+        """Per (key, zone) cell: the lowest ``price`` and the first column entry that holds
+        it (``inf`` and ``-1`` for empty cells)."""
+        starts, cells = self.cell_start, self.cell[self.cell_start]
+        cell_low = np.minimum.reduceat(price, starts)
+        at_low = np.flatnonzero(price == np.repeat(cell_low, self.cell_count))
+        cell_of = np.repeat(np.arange(starts.size, dtype=np.int32), self.cell_count)
+        at_cell = cell_of[at_low]
+        first = at_low[np.r_[True, at_cell[1:] != at_cell[:-1]]]
+        low = np.full(size, np.inf, dtype=np.float32)
+        low[cells] = cell_low
+        at = np.full(size, -1, dtype=np.intp)
+        # Cells whose lowest price is inf hold no entry equal to it after masking: first
+        # only lists cells with an entry at their (finite or infinite) minimum.
+        at[self.cell[first]] = first
+        return low, at
+
+
+class LanguageLattice:
+    """One :class:`Lattice` per language, over the people who speak it: a pair is allowed
+    only with a shared language, so every allowed pair meets in one of them, and the
+    partner that :meth:`best` names always shares a language."""
+
+    def __init__(self, enc: Encoded, people: IntArray) -> None:
+        self.m = people.size
+        speaks = enc.languages[people] > 0
+        self.parts: list[tuple[IntArray, Lattice]] = []
+        for language in range(speaks.shape[1]):
+            where = np.flatnonzero(speaks[:, language])
+            if where.size >= 2:
+                self.parts.append((where, Lattice(enc, people[where])))
+
+    def most(self, y: FloatArray) -> FloatArray:
+        """As :meth:`Lattice.most`, over pairs with a shared language."""
+        return self.best(y)[0]
+
+    def best(self, y: FloatArray) -> tuple[FloatArray, IntArray]:
+        """As :meth:`Lattice.best`, over pairs with a shared language."""
+        most = np.full(self.m, -np.inf)
+        partner = np.full(self.m, -1, dtype=np.intp)
+        for where, lattice in self.parts:
+            got, at = lattice.best(y[where])
+            better = got > most[where]
+            most[where[better]] = got[better]
+            partner[where[better]] = np.where(at[better] >= 0, where[at[better]], -1)
+        return most, partner
 
 
 def shortfall(enc: Encoded, people: IntArray, y: FloatArray) -> Shortfall:
@@ -265,7 +330,7 @@ def shortfall(enc: Encoded, people: IntArray, y: FloatArray) -> Shortfall:
     return Shortfall(most, np.maximum(most - y, 0.0))
 
 
-def covering_prices(lattice: Lattice, y: FloatArray, steps: int) -> FloatArray:
+def covering_prices(lattice: Lattice | LanguageLattice, y: FloatArray, steps: int) -> FloatArray:
     """Prices that cover every pair, from prices ``y`` that may not: ``steps`` rounds of
     ``y <- (y + max(most(y), 0)) / 2`` (each lowers prices with slack and raises short
     ones; from the first round on they cover every pair), then a last raise of any

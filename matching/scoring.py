@@ -247,3 +247,31 @@ def link_components(enc: Encoded, i: int, j: int) -> dict[str, float]:
         "meeting": rules.same_meeting if same_meeting else 0.0,
         "priority": float(enc.priority[i] + enc.priority[j]),
     }
+
+
+def score_pairs(enc: Encoded, a: IntArray, b: IntArray) -> FloatArray:
+    """Scores of the pairs ``(a[k], b[k])``, as :func:`score_block` gives them (``-inf``
+    where a hard rule forbids the pair), without a matrix of every row and column."""
+    rules = enc.rules
+    covered_a = (enc.gaps[a] * enc.expertise[b]).sum(axis=1)
+    covered_b = (enc.expertise[a] * enc.gaps[b]).sum(axis=1)
+    score: FloatArray = rules.gap_covered * (covered_a + covered_b).astype(np.float64)
+    score += rules.any_gap_covered * ((covered_a > 0).astype(np.float64) + (covered_b > 0))
+    score += rules.pair_bonus
+    score += enc.priority[a] + enc.priority[b]
+    region_term, meeting_term, apart = zone_tables(enc)
+    zone_a = enc.region[a] * 3 + enc.meeting[a]
+    zone_b = enc.region[b] * 3 + enc.meeting[b]
+    score += region_term[zone_a, zone_b]
+    score += meeting_term[zone_a, zone_b]
+
+    allowed = (enc.languages[a] * enc.languages[b]).sum(axis=1) > 0
+    if not rules.allow_same_discipline:
+        allowed &= enc.discipline[a] != enc.discipline[b]
+    allowed &= ~apart[zone_a, zone_b]
+    allowed &= a != b
+    if enc.forbidden_a.size:
+        forbidden = enc.forbidden_a.astype(np.int64) * enc.n + enc.forbidden_b
+        allowed &= ~np.isin(a.astype(np.int64) * enc.n + b, forbidden)
+    score[~allowed] = -np.inf
+    return score

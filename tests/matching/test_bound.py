@@ -8,11 +8,12 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from matching import RoundRules, plan_round
-from matching._bound import Lattice, covering_prices, padded_sum, shortfall
+from matching import RoundRules, plan_round, rounds
+from matching._bound import LanguageLattice, Lattice, covering_prices, padded_sum, shortfall
+from matching.checks import check_plan
 from matching.profiles import Profile
 from matching.rounds import _blocks, _solve_block
-from matching.scoring import Encoded, FloatArray, encode, score_block
+from matching.scoring import Encoded, FloatArray, encode, score_block, score_pairs
 from matching.synthetic import NEIGHBOURS, TODAY, population
 
 
@@ -123,15 +124,57 @@ def test_prices_of_separate_blocks_are_caught_across_blocks() -> None:
     assert np.all((short > 0) >= (real > 0))
 
 
+@pytest.mark.parametrize("allow_same", [False, True])
+@pytest.mark.parametrize(("n", "seed"), [(40, 1), (300, 2)])
+def test_language_lattice_best_names_a_partner_that_reaches_most(
+    n: int, seed: int, allow_same: bool
+) -> None:
+    # Several languages, no history: the best partner over pairs with a shared language.
+    people = population(n, seed, history=False)
+    enc = encoded(people, RoundRules(allow_same_discipline=allow_same))
+    y = np.random.default_rng(seed).uniform(0.0, 20.0, n)
+    most, partner = LanguageLattice(enc, np.arange(n, dtype=np.intp)).best(y)
+    w = scores(enc)
+    exact = brute_most(w, y)
+    assert np.all(most >= exact)
+    if not allow_same:
+        np.testing.assert_allclose(most, exact, rtol=0, atol=1e-5)
+        has = np.isfinite(exact)
+        assert np.array_equal(partner >= 0, has)
+        rows = np.flatnonzero(has)
+        np.testing.assert_allclose(
+            w[rows, partner[rows]] - y[partner[rows]], exact[rows], rtol=0, atol=1e-5
+        )
+
+
+def test_score_pairs_equals_score_block() -> None:
+    people = population(200, 6)
+    enc = encode(
+        people,
+        neighbours=NEIGHBOURS,
+        kept_apart=[(people[0].id, people[1].id), (people[2].id, people[5].id)],
+        today=TODAY,
+        rules=RoundRules(),
+    )
+    w = scores(enc)
+    a, b = np.meshgrid(np.arange(200, dtype=np.intp), np.arange(200, dtype=np.intp))
+    got = score_pairs(enc, a.ravel(), b.ravel()).reshape(200, 200)
+    assert np.array_equal(got, w[a, b])
+
+
+@pytest.mark.parametrize("path", ["global", "blocks"])
 @pytest.mark.parametrize(
     ("n", "seed", "block_size", "allow_same"),
     [(120, 1, 30, False), (200, 2, 40, True), (300, 3, 60, False), (400, 9, 100, False)],
 )
 def test_bound_of_a_round_in_blocks_covers_the_exact_optimum(
-    n: int, seed: int, block_size: int, allow_same: bool
+    n: int, seed: int, block_size: int, allow_same: bool, path: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Several regions, each split into blocks; cross-region pairs are allowed (people who
     # meet either way, or online), so the best plan over all pairs beats the blocks'.
+    # Both ways of planning a large round: one relaxation over everyone, or by blocks.
+    if path == "blocks":
+        monkeypatch.setattr(rounds, "_GLOBAL_LIMIT", 0)
     people = population(n, seed)
     rules = RoundRules(block_size=block_size, allow_same_discipline=allow_same)
     enc = encoded(people, rules)
@@ -167,6 +210,25 @@ def test_bound_with_other_weights_and_no_themes_covers_the_exact_optimum() -> No
     result = plan_round(people, today=TODAY, neighbours=NEIGHBOURS, rules=rules)
     best = networkx_optimum(scores(encoded(people, rules)))
     assert result.stats.bound_covers_all_pairs
+    assert result.stats.upper_bound >= best - 1e-9 * best
+    assert best >= result.stats.weight - 1e-9 * best
+
+
+def test_global_plan_keeps_every_hard_rule() -> None:
+    # History, kept-apart pairs and several languages, planned as one relaxation over
+    # several blocks: no forbidden pair in the plan, and the bound covers the optimum.
+    people = population(360, 12)
+    apart = [(people[k].id, people[k + 1].id) for k in range(0, 120, 3)]
+    rules = RoundRules(block_size=50)
+    result = plan_round(people, today=TODAY, neighbours=NEIGHBOURS, kept_apart=apart, rules=rules)
+    assert (
+        check_plan(
+            people, result, today=TODAY, neighbours=NEIGHBOURS, kept_apart=apart, rules=rules
+        )
+        == []
+    )
+    enc = encode(people, neighbours=NEIGHBOURS, kept_apart=apart, today=TODAY, rules=rules)
+    best = networkx_optimum(scores(enc))
     assert result.stats.upper_bound >= best - 1e-9 * best
     assert best >= result.stats.weight - 1e-9 * best
 
