@@ -137,9 +137,9 @@ class RoundRules:
     waited_cap: int = 3
     trio_last_time: float = 1.0
 
-    # Rounds larger than this are planned in blocks (by region, split evenly), with the
-    # people left over pooled into one more block; the bound still covers every pair.
-    # See :func:`matching.plan_round`.
+    # Rounds larger than this are split in blocks (by region, split evenly) whose best
+    # pairs are the first candidates of one relaxation over the round; the bound still
+    # covers every pair. See :func:`matching.plan_round`.
     block_size: int = 2000
 
 

@@ -43,7 +43,7 @@ from matching.scoring import (
     score_pairs,
 )
 
-# Rounds of blocks: steps that lower the blocks' dual prices towards a bound over every
+# Rounds in groups: steps that lower the groups' dual prices towards a bound over every
 # pair (each costs one pass over the lattice of :mod:`matching._bound`).
 _TIGHTEN_STEPS = 3
 # Rounds up to this many people (after pins) solve one assignment relaxation over all of
@@ -52,7 +52,7 @@ _TIGHTEN_STEPS = 3
 _GLOBAL_LIMIT = 20_000
 # The global relaxation: candidates per person within their block, and pricing rounds.
 _GLOBAL_CANDIDATES = 12
-_GLOBAL_ROUNDS = 5
+_GLOBAL_ROUNDS = 3
 
 
 def plan_round(
@@ -104,13 +104,16 @@ def plan_round(
     -----
     The pairing maximises the total score (see :class:`RoundRules`) with
     :func:`matching.max_weight_pairs`. Up to ``rules.block_size`` people (after pins and
-    exclusions) are planned in one block, proven exact where affordable. Larger rounds are
-    planned per region, regions split evenly into blocks of at most ``block_size``, and
-    whoever is left over is pooled and paired across blocks. Their bound still holds
-    against every allowed pair (``stats.bound_covers_all_pairs``): the blocks' dual prices
-    are lowered where they have slack and raised where a pair across blocks or regions is
-    not covered, checked over all pairs through the score's structure (see
-    :mod:`matching._bound`). In-person rules are always met within a region. With
+    exclusions) are planned in one block, proven exact where affordable. Larger rounds, up
+    to 20,000 people, solve one assignment relaxation over everyone: candidates are each
+    person's best partners within their block (regions split evenly into blocks of at most
+    ``block_size``), and pricing over every pair through the score's structure (see
+    :mod:`matching._bound`) adds the partners the dual prices show to be missing. Still
+    larger rounds do the same per region (split evenly into groups of at most 20,000), and
+    whoever is left over is pooled and paired across groups. The bound holds against every
+    allowed pair (``stats.bound_covers_all_pairs``): dual prices that fall short of a pair
+    (across groups, or after the last pricing round) are raised, and those with slack
+    lowered. In-person rules are always met within a region. With
     everyone who is left over after that, the one with the highest priority (rounds
     waited, trio last time) joins the pair where the two new links score best, preferring
     pairs whose members were not in a trio last time.
@@ -215,8 +218,10 @@ def _score(enc: Encoded, i: int, j: int) -> float:
     return math.fsum(link_components(enc, i, j).values())
 
 
-def _blocks(enc: Encoded, free: IntArray) -> list[IntArray]:
-    size = enc.rules.block_size
+def _blocks(enc: Encoded, free: IntArray, size: int | None = None) -> list[IntArray]:
+    """``free`` by region, regions split evenly into parts of at most ``size`` people
+    (``rules.block_size`` by default); one part when everyone fits."""
+    size = enc.rules.block_size if size is None else size
     if free.size <= size:
         return [free]
     out: list[IntArray] = []
@@ -239,42 +244,45 @@ def _pair_up(
         one_pairs, one_left, bound, exact = _solve(enc, blocks[0], True)
         return one_pairs, one_left, bound, True, exact
     if free.size <= _GLOBAL_LIMIT:
-        return _pair_up_global(enc, free, blocks)
-    pairs: list[tuple[int, int]] = []
-    leftover: list[int] = []
+        pairs, leftover, y = _relax_globally(enc, free, blocks)
+        # Prices still short (pricing stopped at its round cap) are raised.
+        y = covering_prices(LanguageLattice(enc, free), y, 0)
+        return pairs, leftover, padded_sum(y), True, False
+    # Larger rounds: one relaxation per region (regions split evenly into groups of at
+    # most _GLOBAL_LIMIT), the people left over pooled and paired across groups, and the
+    # groups' prices made to cover every pair (see matching._bound).
+    pairs = []
+    leftover = []
     position = np.full(enc.n, -1, dtype=np.intp)
     position[free] = np.arange(free.size)
     y = np.zeros(free.size)
-    for block in blocks:
-        got_pairs, got_left, got_y = _solve_block(enc, block)
+    for group in _blocks(enc, free, _GLOBAL_LIMIT):
+        got_pairs, got_left, got_y = _relax_globally(enc, group, _blocks(enc, group))
         pairs += got_pairs
         leftover += got_left
-        y[position[block]] = got_y
+        y[position[group]] = got_y
     if len(leftover) > 1:
-        # The pooled remainder: people left over in their block, across all blocks.
         pool = np.array(sorted(leftover), dtype=np.intp)
         leftover = []
         for start in range(0, pool.size, enc.rules.block_size):
             got_pairs, got_left, _ = _solve_block(enc, pool[start : start + enc.rules.block_size])
             pairs += got_pairs
             leftover += got_left
-    # The blocks' prices hold within their blocks; make them hold for every pair.
-    lattice = LanguageLattice(enc, free)
-    y = covering_prices(lattice, y, _TIGHTEN_STEPS)
+    y = covering_prices(LanguageLattice(enc, free), y, _TIGHTEN_STEPS)
     return pairs, leftover, padded_sum(y), True, False
 
 
-def _pair_up_global(
+def _relax_globally(
     enc: Encoded, free: IntArray, blocks: list[IntArray]
-) -> tuple[list[tuple[int, int]], list[int], float, bool, bool]:
-    """Pairs of a large round from one assignment relaxation over all ``free`` people.
+) -> tuple[list[tuple[int, int]], list[int], FloatArray]:
+    """Pairs of ``free`` people from one assignment relaxation over all of them, and its
+    dual prices (they may still fall short of covering every pair: raise them with
+    :func:`covering_prices`).
 
     Candidates are each person's best partners within their block; pricing over every
-    pair (:meth:`Lattice.best`) adds the partner that each person priced too low would
-    rather have, and the relaxation is solved again, until no allowed partner is missing
-    or ``_GLOBAL_ROUNDS`` is reached. Prices still short then (pairs the lattice counts
-    as allowed but the rules forbid, or the round cap) are raised, so the bound covers
-    every pair either way."""
+    pair (:meth:`LanguageLattice.best`) adds the partner that each person priced too low
+    would rather have, and the relaxation is solved again, until no allowed partner is
+    missing or ``_GLOBAL_ROUNDS`` is reached."""
     m = free.size
     position = np.full(enc.n, -1, dtype=np.intp)
     position[free] = np.arange(m)
@@ -292,6 +300,8 @@ def _pair_up_global(
         rows_l.append(np.repeat(position[block], k)[ok])
         cols_l.append(position[block][top.ravel()][ok])
         vals_l.append(vals[ok])
+    if not any(v.size for v in vals_l):
+        return [], [int(p) for p in free.tolist()], np.zeros(m)
     rows, cols, vals = np.concatenate(rows_l), np.concatenate(cols_l), np.concatenate(vals_l)
     lattice = LanguageLattice(enc, free)
     for attempt in range(_GLOBAL_ROUNDS + 1):
@@ -311,7 +321,6 @@ def _pair_up_global(
         rows = np.concatenate([rows, short[ok]])
         cols = np.concatenate([cols, partner[short][ok]])
         vals = np.concatenate([vals, got[ok]])
-    y = covering_prices(lattice, y, 0)
     mate = improve(round_cycles(sigma, graph), graph)
     pairs = []
     for i in np.flatnonzero(mate > np.arange(m)).tolist():
@@ -320,7 +329,7 @@ def _pair_up_global(
     paired = np.zeros(enc.n, dtype=bool)
     paired[np.array(pairs, dtype=np.intp).ravel()] = True
     leftover = [int(p) for p in free.tolist() if not paired[p]]
-    return pairs, leftover, padded_sum(y), True, False
+    return pairs, leftover, y
 
 
 def _symmetric_graph(m: int, rows: IntArray, cols: IntArray, vals: FloatArray) -> Graph:

@@ -271,7 +271,9 @@ def score_pairs(enc: Encoded, a: IntArray, b: IntArray) -> FloatArray:
     allowed &= ~apart[zone_a, zone_b]
     allowed &= a != b
     if enc.forbidden_a.size:
-        forbidden = enc.forbidden_a.astype(np.int64) * enc.n + enc.forbidden_b
-        allowed &= ~np.isin(a.astype(np.int64) * enc.n + b, forbidden)
+        forbidden = np.sort(enc.forbidden_a.astype(np.int64) * enc.n + enc.forbidden_b)
+        key = a.astype(np.int64) * enc.n + b
+        at = np.minimum(np.searchsorted(forbidden, key), forbidden.size - 1)
+        allowed &= forbidden[at] != key
     score[~allowed] = -np.inf
     return score

@@ -162,7 +162,7 @@ def test_score_pairs_equals_score_block() -> None:
     assert np.array_equal(got, w[a, b])
 
 
-@pytest.mark.parametrize("path", ["global", "blocks"])
+@pytest.mark.parametrize("path", ["global", "groups"])
 @pytest.mark.parametrize(
     ("n", "seed", "block_size", "allow_same"),
     [(120, 1, 30, False), (200, 2, 40, True), (300, 3, 60, False), (400, 9, 100, False)],
@@ -172,9 +172,10 @@ def test_bound_of_a_round_in_blocks_covers_the_exact_optimum(
 ) -> None:
     # Several regions, each split into blocks; cross-region pairs are allowed (people who
     # meet either way, or online), so the best plan over all pairs beats the blocks'.
-    # Both ways of planning a large round: one relaxation over everyone, or by blocks.
-    if path == "blocks":
-        monkeypatch.setattr(rounds, "_GLOBAL_LIMIT", 0)
+    # Both ways of planning a large round: one relaxation over everyone, or one per group
+    # of a region with the prices made to cover pairs across groups.
+    if path == "groups":
+        monkeypatch.setattr(rounds, "_GLOBAL_LIMIT", n // 4)
     people = population(n, seed)
     rules = RoundRules(block_size=block_size, allow_same_discipline=allow_same)
     enc = encoded(people, rules)
