@@ -212,13 +212,16 @@ class Lattice:
 
     def most(self, y: FloatArray) -> FloatArray:
         """``max_j w(i, j) - y[j]`` for every person ``i`` (``-inf`` without partners)."""
-        return self.best(y)[0]
+        return self._read(y, False)[0]
 
     def best(self, y: FloatArray) -> tuple[FloatArray, IntArray]:
         """:meth:`most`, and a partner ``j`` (a position in ``people``, ``-1`` without
         partners) where it is reached. The partner may be forbidden by history, the
         coordinator or language, and for sets larger than ``_MAX_SUBSET`` the pair may
         score less than ``most`` (see the module docstring)."""
+        return self._read(y, True)
+
+    def _read(self, y: FloatArray, partners: bool) -> tuple[FloatArray, IntArray]:
         enc, rules, zones, m = self.enc, self.enc.rules, self.zones, self.m
         most = np.full(m, -np.inf)
         partner = np.full(m, -1, dtype=np.intp)
@@ -228,69 +231,76 @@ class Lattice:
         # only be read lower, which can only raise ``most``.
         z = _down(y - enc.priority[self.people])
         # Per (key, zone) cell: the lowest z, its discipline, and the lowest z of any other
-        # discipline (the partner of someone of that discipline); who holds each.
+        # discipline (the partner of someone of that discipline); who holds each. Arrays
+        # of every cell are the largest of a read: float32, int16 and int32 only.
         size = self.keys * zones
         cells = self.cell[self.cell_start]
         price = z[self.col_owner]
-        low, low_at = self._cell_low(price, size)
+        cell_low, first = self._cell_low(price)
+        low = np.full(size, np.inf, dtype=np.float32)
+        low[cells] = cell_low
         low_disc = np.full(size, -1, dtype=np.int16)
-        low_disc[cells] = self.col_disc[low_at[cells]]
+        low_disc[cells] = self.col_disc[first]
+        low_who = other_who = np.empty((0, zones), dtype=np.int32)
+        if partners:
+            low_who = np.full(size, -1, dtype=np.int32)
+            low_who[cells] = self.col_owner[first]
+            low_who = low_who.reshape(self.keys, zones)
         price[self.col_disc == low_disc[self.cell]] = np.inf
-        other, other_at = self._cell_low(price, size)
+        cell_other, first = self._cell_low(price)
         del price
-        low_who = np.where(low_at >= 0, self.col_owner[np.maximum(low_at, 0)], -1)
-        other_who = np.where(
-            (other_at >= 0) & np.isfinite(other), self.col_owner[np.maximum(other_at, 0)], -1
-        )
+        other = np.full(size, np.inf, dtype=np.float32)
+        other[cells] = cell_other
+        if partners:
+            other_who = np.full(size, -1, dtype=np.int32)
+            other_who[cells] = np.where(np.isfinite(cell_other), self.col_owner[first], -1)
+            other_who = other_who.reshape(self.keys, zones)
+        del cell_low, cell_other, first
         low = low.reshape(self.keys, zones)
         low_disc = low_disc.reshape(self.keys, zones)
         other = other.reshape(self.keys, zones)
-        low_who = low_who.reshape(self.keys, zones)
-        other_who = other_who.reshape(self.keys, zones)
         # Chunks of whole runs of owners, so that each chunk gives its owners' maxima.
         bounds = [*self.row_start[:: max(_CHUNK // 32, 1)].tolist(), self.row_k.size]
         for lo, hi in itertools.pairwise(bounds):
             k = self.row_k[lo:hi]
             who = self.row_owner[lo:hi]
             price = low[k]
-            held = low_who[k]
+            same = None
             if not rules.allow_same_discipline:
                 same = low_disc[k] == self.disc[who][:, None]
                 price = np.where(same, other[k], price)
-                held = np.where(same, other_who[k], held)
             value_z = self.place[self.zone[who]] - price
+            run = np.flatnonzero(np.r_[True, who[1:] != who[:-1]])
+            if not partners:
+                value = value_z.max(axis=1) + self.credit[self.row_size[lo:hi]]
+                most[who[run]] = np.maximum.reduceat(value, run)
+                continue
+            held = low_who[k] if same is None else np.where(same, other_who[k], low_who[k])
             at = value_z.argmax(axis=1)
             rows = np.arange(k.size)
             value = value_z[rows, at] + self.credit[self.row_size[lo:hi]]
             holder = held[rows, at]
-            run = np.flatnonzero(np.r_[True, who[1:] != who[:-1]])
             top = np.maximum.reduceat(value, run)
-            owners = who[run]
-            most[owners] = top
+            most[who[run]] = top
             # The first query of each run that reaches its maximum names the partner.
             hit = np.flatnonzero(value == np.repeat(top, np.diff(np.r_[run, k.size])))
-            first = hit[np.r_[True, who[hit][1:] != who[hit][:-1]]]
-            partner[who[first]] = np.where(np.isfinite(value[first]), holder[first], -1)
+            first_hit = hit[np.r_[True, who[hit][1:] != who[hit][:-1]]]
+            partner[who[first_hit]] = np.where(np.isfinite(value[first_hit]), holder[first_hit], -1)
         return most + rules.pair_bonus + enc.priority[self.people], partner
 
     def _cell_low(
-        self, price: npt.NDArray[np.float32], size: int
+        self, price: npt.NDArray[np.float32]
     ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.intp]]:
-        """Per (key, zone) cell: the lowest ``price`` and the first column entry that holds
-        it (``inf`` and ``-1`` for empty cells)."""
-        starts, cells = self.cell_start, self.cell[self.cell_start]
+        """Per occupied (key, zone) cell, in order: the lowest ``price`` and the first
+        column entry that holds it."""
+        starts = self.cell_start
         cell_low = np.minimum.reduceat(price, starts)
         at_low = np.flatnonzero(price == np.repeat(cell_low, self.cell_count))
         cell_of = np.repeat(np.arange(starts.size, dtype=np.int32), self.cell_count)
         at_cell = cell_of[at_low]
-        first = at_low[np.r_[True, at_cell[1:] != at_cell[:-1]]]
-        low = np.full(size, np.inf, dtype=np.float32)
-        low[cells] = cell_low
-        at = np.full(size, -1, dtype=np.intp)
-        # Cells whose lowest price is inf hold no entry equal to it after masking: first
-        # only lists cells with an entry at their (finite or infinite) minimum.
-        at[self.cell[first]] = first
-        return low, at
+        del cell_of
+        # Every cell holds an entry at its minimum (inf equals inf): one per cell.
+        return cell_low, at_low[np.r_[True, at_cell[1:] != at_cell[:-1]]]
 
 
 class LanguageLattice:
