@@ -237,3 +237,14 @@ def test_global_plan_keeps_every_hard_rule() -> None:
 def test_padded_sum_is_not_below_the_sum() -> None:
     y = np.full(1000, 0.1)
     assert padded_sum(y) >= float(np.sum(y))
+
+
+def test_a_round_over_several_blocks_is_deterministic(monkeypatch: pytest.MonkeyPatch) -> None:
+    people = population(300, 13)
+    rules = RoundRules(block_size=40)
+    first = plan_round(people, today=TODAY, neighbours=NEIGHBOURS, rules=rules)
+    again = plan_round(list(people), today=TODAY, neighbours=NEIGHBOURS, rules=rules)
+    assert first == again
+    monkeypatch.setattr(rounds, "_GLOBAL_LIMIT", 80)
+    grouped = plan_round(people, today=TODAY, neighbours=NEIGHBOURS, rules=rules)
+    assert grouped == plan_round(list(people), today=TODAY, neighbours=NEIGHBOURS, rules=rules)
