@@ -2,11 +2,14 @@
 structure: no loop over the n**2 pairs.
 
 Any dual prices ``y >= 0`` with ``y[i] + y[j] >= w(i, j)`` for every allowed pair bound
-every pairing by ``sum(y)`` (the dual of the fractional matching relaxation). Prices that
-come from solving a round in region blocks hold only within the blocks; this module finds,
-for every person ``i``, ``most(i) = max_j w(i, j) - y[j]`` over everyone else
-(:class:`Lattice`), and moves the prices towards it (:func:`covering_prices`: lowered
-where they have slack, raised where they fall short) until they hold for every pair.
+every pairing by ``sum(y)`` (the dual of the fractional matching relaxation). Prices of a
+relaxation solved on candidate pairs, or per group of people, hold only for those pairs;
+this module finds, for every person ``i``, ``most(i) = max_j w(i, j) - y[j]`` over everyone
+else and a partner ``j`` that reaches it (:class:`Lattice`; :class:`LanguageLattice` keeps
+one per language, so that partner shares a language): the pricing step of the round's
+relaxation adds those partners as candidates, and :func:`covering_prices` moves the prices
+towards ``most`` (lowered where they have slack, raised where they fall short) until they
+hold for every pair.
 
 The score of a pair (see :func:`matching.scoring.score_block`) is
 
