@@ -250,9 +250,10 @@ def _pair_up(
         one_pairs, one_left, bound, exact = _solve(enc, blocks[0], True)
         return one_pairs, one_left, bound, True, exact
     if free.size <= _GLOBAL_LIMIT:
-        pairs, leftover, y = _relax_globally(enc, free, blocks, _GLOBAL_ROUNDS)
+        lattice = LanguageLattice(enc, free)
+        pairs, leftover, y = _relax_globally(enc, free, blocks, lattice, _GLOBAL_ROUNDS)
         # Prices still short (pricing stopped at its round cap) are raised.
-        y = covering_prices(LanguageLattice(enc, free), y, 0)
+        y = covering_prices(lattice, y, 0)
         return pairs, leftover, padded_sum(y), True, False
     # Larger rounds: one relaxation per region (regions split evenly into groups of at
     # most _GLOBAL_LIMIT), the people left over pooled and paired across groups, and the
@@ -263,7 +264,9 @@ def _pair_up(
     position[free] = np.arange(free.size)
     y = np.zeros(free.size)
     for group in _blocks(enc, free, _GLOBAL_LIMIT):
-        got_pairs, got_left, got_y = _relax_globally(enc, group, _blocks(enc, group), _GROUP_ROUNDS)
+        got_pairs, got_left, got_y = _relax_globally(
+            enc, group, _blocks(enc, group), LanguageLattice(enc, group), _GROUP_ROUNDS
+        )
         pairs += got_pairs
         leftover += got_left
         y[position[group]] = got_y
@@ -279,11 +282,11 @@ def _pair_up(
 
 
 def _relax_globally(
-    enc: Encoded, free: IntArray, blocks: list[IntArray], rounds: int
+    enc: Encoded, free: IntArray, blocks: list[IntArray], lattice: LanguageLattice, rounds: int
 ) -> tuple[list[tuple[int, int]], list[int], FloatArray]:
-    """Pairs of ``free`` people from one assignment relaxation over all of them, and its
-    dual prices (they may still fall short of covering every pair: raise them with
-    :func:`covering_prices`).
+    """Pairs of ``free`` people from one assignment relaxation over all of them (priced by
+    ``lattice``, built over ``free``), and its dual prices (they may still fall short of
+    covering every pair: raise them with :func:`covering_prices`).
 
     Candidates are each person's best partners within their block; pricing over every
     pair (:meth:`LanguageLattice.best`) adds the partner that each person priced too low
@@ -309,7 +312,6 @@ def _relax_globally(
     if not any(v.size for v in vals_l):
         return [], [int(p) for p in free.tolist()], np.zeros(m)
     rows, cols, vals = np.concatenate(rows_l), np.concatenate(cols_l), np.concatenate(vals_l)
-    lattice = LanguageLattice(enc, free)
     for attempt in range(rounds + 1):
         graph = _symmetric_graph(m, rows, cols, vals)
         sigma, y = sparse_relaxation(graph)
