@@ -11,10 +11,11 @@ them out until they do.
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from importlib.resources import files
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
@@ -219,9 +220,15 @@ async def needing_renewal(attendee_ids: Collection[int] | None = None) -> set[in
     query = Consent.filter(withdrawn_at__isnull=True, purpose=CONSENT_PURPOSE)
     if attendee_ids is not None:
         query = query.filter(attendee_id__in=list(attendee_ids))
+    return renewal_due(await query.values_list("attendee_id", "text_version"))
+
+
+def renewal_due(held: Iterable[tuple[Any, Any]]) -> set[int]:
+    """:func:`needing_renewal` of the consents given as (attendee id, text version), each
+    held (not withdrawn) and to :data:`CONSENT_PURPOSE`: for a caller that has read them."""
     current = current_version()
     holding: dict[int, set[str]] = {}
-    for person, version in await query.values_list("attendee_id", "text_version"):
+    for person, version in held:
         holding.setdefault(int(person), set()).add(str(version))
     return {person for person, versions in holding.items() if current not in versions}
 

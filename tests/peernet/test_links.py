@@ -306,3 +306,29 @@ def test_an_answer_link_naming_no_public_id_is_refused_even_with_a_good_match() 
         {"m": 3, "p": 7, "a": "yes"}
     )
     refused(lambda: read_answer(SETTINGS, token), "the answer link is invalid")
+
+
+# ---------------------------------------------------------------- the prepared signer
+
+
+@pytest.mark.parametrize("purpose", ["pause", "unsubscribe", "stay", "answer"])
+def test_links_are_signed_exactly_as_itsdangerous_signs_them(purpose: str) -> None:
+    # The signer derives its key once (publishing signs twenty thousand links): the tokens
+    # must stay those of a plain URLSafeTimedSerializer, with every key in turn.
+    from peernet.links import ClockSigner, _timed
+
+    start = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+    rotated = make_settings(SECRET_KEY_PREVIOUS="the-old-secret-key-that-is-long-enough-0000")
+    try:
+        set_clock(lambda: start)
+        for settings in (SETTINGS, OTHER_KEY, rotated):
+            plain = URLSafeTimedSerializer(
+                settings.signing_keys, salt=f"peernet.{purpose}", signer=ClockSigner
+            )
+            for payload in (ATTENDEE, "A" * 22, {"m": 3, "p": ATTENDEE, "a": "yes"}):
+                for _ in range(2):  # the second signature reuses the prepared key
+                    token = _timed(settings, purpose).dumps(payload)
+                    assert token == plain.dumps(payload)
+                    assert plain.loads(token) == payload
+    finally:
+        reset_clock()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from datetime import date
 
 import pytest
@@ -278,3 +279,22 @@ async def test_only_the_introduced_are_marked_active_and_only_their_groups_get_d
     assert published and all(m.nudge_met_due_at and m.feedback_due_at for m in published)
     draft = await Match.filter(round_id=other.id)
     assert draft and all(m.introduced_at is None and m.nudge_met_due_at is None for m in draft)
+
+
+@pytest.mark.parametrize("collecting", [True, False])
+async def test_publishing_leaves_the_cycle_collector_as_it_found_it(
+    settings: Settings, collecting: bool
+) -> None:
+    # It is paused while the introductions are made, on success and on failure alike.
+    await four()
+    rnd, _ = await propose_round(settings, "2026-12")
+    was = gc.isenabled()
+    try:
+        gc.enable() if collecting else gc.disable()
+        await publish_round(settings, rnd.id)
+        assert gc.isenabled() is collecting
+        with pytest.raises(RoundPublished):
+            await publish_round(settings, rnd.id)
+        assert gc.isenabled() is collecting
+    finally:
+        gc.enable() if was else gc.disable()
