@@ -342,7 +342,11 @@ class LanguageLattice:
 
     def most(self, y: FloatArray) -> FloatArray:
         """As :meth:`Lattice.most`, over pairs with a shared language."""
-        return self.best(y)[0]
+        most = np.full(self.m, -np.inf)
+        for where, lattice in self.parts:
+            # Without partners: a read without the argmax and holders.
+            most[where] = np.maximum(most[where], lattice.most(y[where]))
+        return most
 
     def best(self, y: FloatArray) -> tuple[FloatArray, IntArray]:
         """As :meth:`Lattice.best`, over pairs with a shared language."""
