@@ -188,18 +188,22 @@ class Lattice:
             row_sizes.append(size[hit])
         del row_parts
         row_owner = np.concatenate(row_owners)
+        del row_owners
         # Queries sorted by the owner's (discipline, zone), then owner (ascending already):
         # a run of one discipline and zone reads one table of prices and one row of
-        # ``place``, and each owner's queries stay one run.
-        group = self.zone[row_owner].astype(np.int64)
+        # ``place``, and each owner's queries stay one run. Permuted one array at a time:
+        # these hold every query of everyone.
+        group = self.zone[row_owner].astype(np.int32)
         if not rules.allow_same_discipline:
-            group += self.disc[row_owner].astype(np.int64) * self.zones
+            group += self.disc[row_owner].astype(np.int32) * np.int32(self.zones)
         order = np.argsort(group, kind="stable")
-        self.row_owner = row_owner[order]
-        self.row_k = np.concatenate(row_ks)[order]
-        self.row_size = np.concatenate(row_sizes)[order]
         group = group[order]
-        del row_owners, row_ks, row_sizes, row_owner, order
+        self.row_owner = row_owner[order]
+        del row_owner
+        self.row_k = np.concatenate(row_ks)[order]
+        del row_ks
+        self.row_size = np.concatenate(row_sizes)[order]
+        del row_sizes, order
         runs = np.flatnonzero(np.r_[True, self.row_owner[1:] != self.row_owner[:-1]])
         groups = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
         del group
