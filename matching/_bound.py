@@ -187,12 +187,33 @@ class Lattice:
             row_ks.append(k[hit].astype(np.int32))
             row_sizes.append(size[hit])
         del row_parts
-        # Owners of the rows are ascending: each owner's queries are one run.
-        self.row_owner = np.concatenate(row_owners)
-        self.row_k = np.concatenate(row_ks)
-        self.row_size = np.concatenate(row_sizes)
-        del row_owners, row_ks, row_sizes
-        self.row_start = np.flatnonzero(np.r_[True, self.row_owner[1:] != self.row_owner[:-1]])
+        row_owner = np.concatenate(row_owners)
+        del row_owners
+        # Queries sorted by the owner's (discipline, zone), then owner (ascending already):
+        # a run of one discipline and zone reads one table of prices and one row of
+        # ``place``, and each owner's queries stay one run. Permuted one array at a time:
+        # these hold every query of everyone.
+        group = self.zone[row_owner].astype(np.int32)
+        if not rules.allow_same_discipline:
+            group += self.disc[row_owner].astype(np.int32) * np.int32(self.zones)
+        order = np.argsort(group, kind="stable")
+        group = group[order]
+        self.row_owner = row_owner[order]
+        del row_owner
+        self.row_k = np.concatenate(row_ks)[order]
+        del row_ks
+        self.row_size = np.concatenate(row_sizes)[order]
+        del row_sizes, order
+        runs = np.flatnonzero(np.r_[True, self.row_owner[1:] != self.row_owner[:-1]])
+        groups = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+        del group
+        # Chunks of whole runs of owners within one group, so that each chunk gives its
+        # owners' maxima.
+        bounds = np.union1d(np.union1d(groups, runs[:: max(_CHUNK // 32, 1)]), [self.row_k.size])
+        self.row_chunks = [
+            (lo, hi, int(self.disc[self.row_owner[lo]]), int(self.zone[self.row_owner[lo]]))
+            for lo, hi in itertools.pairwise(bounds.tolist())
+        ]
 
     def _queries(
         self, lo: int, limit: int, bits: int, widest: int, shift: int
@@ -262,27 +283,30 @@ class Lattice:
         low = low.reshape(self.keys, zones)
         low_disc = low_disc.reshape(self.keys, zones)
         other = other.reshape(self.keys, zones)
-        # Chunks of whole runs of owners, so that each chunk gives its owners' maxima.
-        bounds = [*self.row_start[:: max(_CHUNK // 32, 1)].tolist(), self.row_k.size]
-        for lo, hi in itertools.pairwise(bounds):
+        # Per discipline of the row, the price each cell offers (the lowest of another
+        # discipline where the lowest shares it), made once per discipline: chunks come
+        # sorted by discipline.
+        table, table_who, table_disc = low, low_who, -1
+        for lo, hi, disc, zone in self.row_chunks:
+            if not rules.allow_same_discipline and disc != table_disc:
+                same = low_disc == disc
+                table = np.where(same, other, low)
+                if partners:
+                    table_who = np.where(same, other_who, low_who)
+                table_disc = disc
+                del same
             k = self.row_k[lo:hi]
             who = self.row_owner[lo:hi]
-            price = low[k]
-            same = None
-            if not rules.allow_same_discipline:
-                same = low_disc[k] == self.disc[who][:, None]
-                price = np.where(same, other[k], price)
-            value_z = self.place[self.zone[who]] - price
+            value_z = self.place[zone] - table[k]
             run = np.flatnonzero(np.r_[True, who[1:] != who[:-1]])
             if not partners:
                 value = value_z.max(axis=1) + self.credit[self.row_size[lo:hi]]
                 most[who[run]] = np.maximum.reduceat(value, run)
                 continue
-            held = low_who[k] if same is None else np.where(same, other_who[k], low_who[k])
             at = value_z.argmax(axis=1)
             rows = np.arange(k.size)
             value = value_z[rows, at] + self.credit[self.row_size[lo:hi]]
-            holder = held[rows, at]
+            holder = table_who[k, at]
             top = np.maximum.reduceat(value, run)
             most[who[run]] = top
             # The first query of each run that reaches its maximum names the partner.
@@ -322,7 +346,11 @@ class LanguageLattice:
 
     def most(self, y: FloatArray) -> FloatArray:
         """As :meth:`Lattice.most`, over pairs with a shared language."""
-        return self.best(y)[0]
+        most = np.full(self.m, -np.inf)
+        for where, lattice in self.parts:
+            # Without partners: a read without the argmax and holders.
+            most[where] = np.maximum(most[where], lattice.most(y[where]))
+        return most
 
     def best(self, y: FloatArray) -> tuple[FloatArray, IntArray]:
         """As :meth:`Lattice.best`, over pairs with a shared language."""
