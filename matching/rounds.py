@@ -155,7 +155,7 @@ def plan_round(
         taken.update((index[a], index[b]))
 
     free = np.array([i for i in range(enc.n) if i not in taken], dtype=np.intp)
-    pairs, leftover, bound, single_block, exact = _pair_up(enc, free)
+    pairs, leftover, bound, exact = _pair_up(enc, free)
     weight = math.fsum(_score(enc, i, j) for i, j in pairs)
     weight += math.fsum(_score(enc, i, j) for i, j in pinned)
     bound += math.fsum(_score(enc, i, j) for i, j in pinned)
@@ -176,7 +176,7 @@ def plan_round(
             )
     if exact:
         bound = weight  # the same sum, added up in another order: proven equal
-    stats = _stats(enc, profiles, groups, unmatched, weight, bound, single_block, exact, today)
+    stats = _stats(enc, profiles, groups, unmatched, weight, bound, exact, today)
     return RoundPlan(tuple(groups), tuple(unmatched), tuple(rejected), stats, rules)
 
 
@@ -239,22 +239,19 @@ def _blocks(enc: Encoded, free: IntArray, size: int | None = None) -> list[IntAr
     return out
 
 
-def _pair_up(
-    enc: Encoded, free: IntArray
-) -> tuple[list[tuple[int, int]], list[int], float, bool, bool]:
+def _pair_up(enc: Encoded, free: IntArray) -> tuple[list[tuple[int, int]], list[int], float, bool]:
     """Best pairs among ``free`` people, who is left over, a bound over every allowed pair
-    among them, whether it covers all pairs (always, now), and whether the pairs are
-    proven best (a single block only)."""
+    among them, and whether the pairs are proven best (a single block only)."""
     blocks = _blocks(enc, free)
     if len(blocks) == 1:
         one_pairs, one_left, bound, exact = _solve(enc, blocks[0], True)
-        return one_pairs, one_left, bound, True, exact
+        return one_pairs, one_left, bound, exact
     if free.size <= _GLOBAL_LIMIT:
         lattice = LanguageLattice(enc, free)
         pairs, leftover, y = _relax_globally(enc, free, blocks, lattice, _GLOBAL_ROUNDS)
         # Prices still short (pricing stopped at its round cap) are raised.
         y = covering_prices(lattice, y, 0)
-        return pairs, leftover, padded_sum(y), True, False
+        return pairs, leftover, padded_sum(y), False
     # Larger rounds: one relaxation per region (regions split evenly into groups of at
     # most _GLOBAL_LIMIT), the people left over pooled and paired across groups, and the
     # groups' prices made to cover every pair (see matching._bound).
@@ -278,7 +275,7 @@ def _pair_up(
             pairs += got_pairs
             leftover += got_left
     y = covering_prices(LanguageLattice(enc, free), y, _TIGHTEN_STEPS)
-    return pairs, leftover, padded_sum(y), True, False
+    return pairs, leftover, padded_sum(y), False
 
 
 def _relax_globally(
@@ -465,7 +462,6 @@ def _stats(
     unmatched: list[Unmatched],
     weight: float,
     bound: float,
-    single_block: bool,
     exact: bool,
     today: date,
 ) -> RoundStats:
@@ -503,7 +499,7 @@ def _stats(
         weight=weight,
         upper_bound=bound,
         certificate=_certificate(weight, bound, exact),
-        bound_covers_all_pairs=single_block,
+        bound_covers_all_pairs=True,
         exact=exact,
     )
 

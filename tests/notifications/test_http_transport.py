@@ -14,18 +14,22 @@ from notifications import Address, DeliveryStatus, HTTPTransport, build_message,
 POSTMARK = "https://api.postmarkapp.com/email"
 
 
+def arguments(to: str = "umit@example.nl", name: str = "Ümit Çelik") -> dict[str, Any]:
+    return {
+        "sender": Address("peernet", "noreply@peernet.example.nl"),
+        "recipient": Address(name, to),
+        "reply_to": Address("Ruud van 't Hoff", "ruud@example.nl"),
+        "subject": "Maak kennis met Ruud van 't Hoff",
+        "text": "Hoi Ümit,\n",
+        "html": "<p>Hoi Ümit,</p>",
+        "message_id": "<abc@peernet.example.nl>",
+        "date": datetime(2025, 3, 30, 9, 0, tzinfo=UTC),
+        "list_unsubscribe_url": "https://peernet.example.nl/u/t0k3n",
+    }
+
+
 def message(to: str = "umit@example.nl", name: str = "Ümit Çelik") -> EmailMessage:
-    return build_message(
-        sender=Address("peernet", "noreply@peernet.example.nl"),
-        recipient=Address(name, to),
-        reply_to=Address("Ruud van 't Hoff", "ruud@example.nl"),
-        subject="Maak kennis met Ruud van 't Hoff",
-        text="Hoi Ümit,\n",
-        html="<p>Hoi Ümit,</p>",
-        message_id="<abc@peernet.example.nl>",
-        date=datetime(2025, 3, 30, 9, 0, tzinfo=UTC),
-        list_unsubscribe_url="https://peernet.example.nl/u/t0k3n",
-    )
+    return build_message(**arguments(to, name))
 
 
 def transport_answering(
@@ -189,17 +193,7 @@ def test_bad_settings_name_the_variable(url: str, token: str, provider: str, pre
 async def test_a_composed_message_is_posted_as_the_built_one(provider: str) -> None:
     # What the outbox hands over: the same message composed straight to its wire bytes.
     built = message()
-    composed = compose_message(
-        sender=Address("peernet", "noreply@peernet.example.nl"),
-        recipient=Address("Ümit Çelik", "umit@example.nl"),
-        reply_to=Address("Ruud van 't Hoff", "ruud@example.nl"),
-        subject="Maak kennis met Ruud van 't Hoff",
-        text="Hoi Ümit,\n",
-        html="<p>Hoi Ümit,</p>",
-        message_id="<abc@peernet.example.nl>",
-        date=datetime(2025, 3, 30, 9, 0, tzinfo=UTC),
-        list_unsubscribe_url="https://peernet.example.nl/u/t0k3n",
-    )
+    composed = compose_message(**arguments())
     transport, requests = transport_answering(ok, provider)
     results = await transport.send([built, composed])
     assert [r.status for r in results] == [DeliveryStatus.SENT] * 2
