@@ -243,14 +243,34 @@ class Lattice:
         partners) where it is reached. The partner may be forbidden by history, the
         coordinator or language, and for sets larger than ``_MAX_SUBSET`` the pair may
         score less than ``most`` (see the module docstring)."""
-        return self._read(y, True)
+        most, partner, _, _ = self._read(y, True)
+        return most, partner
 
-    def _read(self, y: FloatArray, partners: bool) -> tuple[FloatArray, IntArray]:
+    def columns(
+        self, y: FloatArray, per_person: int, tol: float
+    ) -> tuple[FloatArray, IntArray, IntArray]:
+        """:meth:`most`, and pairs ``(rows[k], cols[k])`` (positions in ``people``) that the
+        prices ``y`` may leave short: up to ``per_person`` distinct partners ``j`` of each
+        person ``i`` with ``w(i, j) - y[j]`` read above ``y[i] + tol``, the largest first.
+
+        One read, as :meth:`best`: every (subset, zone) cell that a person reads names the
+        partner of lowest price there, so a person short on several cells gets several
+        partners at once (the pricing of a relaxation converges in fewer rounds). As for
+        :meth:`best`, a pair may be forbidden or score less than read: score it again."""
+        if per_person < 1:
+            raise ValueError("per_person must be at least 1")
+        most, _, rows, cols = self._read(y, True, per_person, tol)
+        return most, rows, cols
+
+    def _read(
+        self, y: FloatArray, partners: bool, per_person: int = 0, tol: float = 0.0
+    ) -> tuple[FloatArray, IntArray, IntArray, IntArray]:
         enc, rules, zones, m = self.enc, self.enc.rules, self.zones, self.m
         most = np.full(m, -np.inf)
         partner = np.full(m, -1, dtype=np.intp)
+        nobody = np.empty(0, dtype=np.intp)
         if m < 2 or self.row_k.size == 0:
-            return most, partner
+            return most, partner, nobody, nobody
         # What is left of y[j] for the pair terms, as float32 rounded down: a price may
         # only be read lower, which can only raise ``most``.
         z = _down(y - enc.priority[self.people])
@@ -283,6 +303,12 @@ class Lattice:
         low = low.reshape(self.keys, zones)
         low_disc = low_disc.reshape(self.keys, zones)
         other = other.reshape(self.keys, zones)
+        # Columns: a query counts when its value (before the pair bonus and the row's own
+        # priority) exceeds this.
+        floor = y + tol - rules.pair_bonus - enc.priority[self.people]
+        hit_who: list[Int32Array] = []
+        hit_partner: list[Int32Array] = []
+        hit_value: list[FloatArray] = []
         # Per discipline of the row, the price each cell offers (the lowest of another
         # discipline where the lowest shares it), made once per discipline: chunks come
         # sorted by discipline.
@@ -306,14 +332,24 @@ class Lattice:
             at = value_z.argmax(axis=1)
             rows = np.arange(k.size)
             value = value_z[rows, at] + self.credit[self.row_size[lo:hi]]
-            holder = table_who[k, at]
             top = np.maximum.reduceat(value, run)
             most[who[run]] = top
+            if per_person:
+                hit = np.flatnonzero(value > floor[who])
+                hit_who.append(who[hit])
+                hit_partner.append(table_who[k[hit], at[hit]])
+                hit_value.append(value[hit])
+                continue
             # The first query of each run that reaches its maximum names the partner.
             hit = np.flatnonzero(value == np.repeat(top, np.diff(np.r_[run, k.size])))
             first_hit = hit[np.r_[True, who[hit][1:] != who[hit][:-1]]]
-            partner[who[first_hit]] = np.where(np.isfinite(value[first_hit]), holder[first_hit], -1)
-        return most + rules.pair_bonus + enc.priority[self.people], partner
+            holder = table_who[k[first_hit], at[first_hit]]
+            partner[who[first_hit]] = np.where(np.isfinite(value[first_hit]), holder, -1)
+        most += rules.pair_bonus + enc.priority[self.people]
+        if not per_person:
+            return most, partner, nobody, nobody
+        rows_out, cols_out = _top_distinct(hit_who, hit_partner, hit_value, m, per_person)
+        return most, partner, rows_out, cols_out
 
     def _cell_low(
         self, price: npt.NDArray[np.float32]
@@ -363,6 +399,23 @@ class LanguageLattice:
             partner[where[better]] = np.where(at[better] >= 0, where[at[better]], -1)
         return most, partner
 
+    def columns(
+        self, y: FloatArray, per_person: int, tol: float
+    ) -> tuple[FloatArray, IntArray, IntArray]:
+        """As :meth:`Lattice.columns`, over pairs with a shared language: up to
+        ``per_person`` partners per language, each pair once."""
+        most = np.full(self.m, -np.inf)
+        rows_l: list[IntArray] = [np.empty(0, dtype=np.intp)]
+        cols_l: list[IntArray] = [np.empty(0, dtype=np.intp)]
+        for where, lattice in self.parts:
+            got, rows, cols = lattice.columns(y[where], per_person, tol)
+            most[where] = np.maximum(most[where], got)
+            rows_l.append(where[rows])
+            cols_l.append(where[cols])
+        # A pair that shares two languages is named once.
+        key = np.unique(np.concatenate(rows_l).astype(np.int64) * self.m + np.concatenate(cols_l))
+        return most, (key // self.m).astype(np.intp), (key % self.m).astype(np.intp)
+
 
 def shortfall(enc: Encoded, people: IntArray, y: FloatArray) -> Shortfall:
     """How far the prices ``y`` (one per person of ``people``) fall short of covering every
@@ -379,6 +432,38 @@ def covering_prices(lattice: Lattice | LanguageLattice, y: FloatArray, steps: in
     for _ in range(steps):
         y = (y + np.maximum(lattice.most(y), 0.0)) / 2.0
     return np.maximum(y, lattice.most(y))
+
+
+def _top_distinct(
+    who: list[Int32Array],
+    partner: list[Int32Array],
+    value: list[FloatArray],
+    m: int,
+    per_person: int,
+) -> tuple[IntArray, IntArray]:
+    """Up to ``per_person`` distinct partners per person other than themself, the largest
+    value first (ties: the lower partner)."""
+    if not who:
+        return np.empty(0, dtype=np.intp), np.empty(0, dtype=np.intp)
+    rows = np.concatenate(who).astype(np.int64)
+    cols = np.concatenate(partner).astype(np.int64)
+    values = np.concatenate(value)
+    ok = (cols >= 0) & (cols != rows)
+    key = rows[ok] * m + cols[ok]
+    values = values[ok]
+    if key.size == 0:
+        return np.empty(0, dtype=np.intp), np.empty(0, dtype=np.intp)
+    # One entry per pair (its largest value), then per person by value.
+    order = np.lexsort((-values, key))
+    key, values = key[order], values[order]
+    keep = np.r_[True, key[1:] != key[:-1]]
+    key, values = key[keep], values[keep]
+    order = np.lexsort((key, -values, key // m))
+    key = key[order]
+    rows = key // m
+    rank = np.arange(rows.size) - np.searchsorted(rows, rows)
+    key = key[rank < per_person]
+    return (key // m).astype(np.intp), (key % m).astype(np.intp)
 
 
 def _join(

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
 import numpy as np
 
 from matching._bound import LanguageLattice, covering_prices, padded_sum
-from matching._graph import Graph, csr, edge_weight
-from matching._relaxation import pricing, sparse_relaxation
+from matching._graph import Graph, csr, edge_weight, graph_rows
+from matching._relaxation import Potentials, warm_relaxation
 from matching._rounding import improve, round_cycles
-from matching.pairs import EXACT_LIMIT, max_weight_pairs
+from matching.pairs import max_weight_pairs
 from matching.profiles import (
     MEETING_PREFERENCES,
     Group,
@@ -50,15 +51,16 @@ _TIGHTEN_STEPS = 3
 # them; scipy's LAPJV grows faster than linearly (about 0.5 s at 10,000 people with 12
 # candidates each, 45 s at 100,000 on this machine), so larger rounds go by groups.
 _GLOBAL_LIMIT = 20_000
-# The global relaxation: candidates per person within their block (8 instead of 12: 0.1%
-# less certificate at n = 100,000, hardly faster), and pricing rounds (at n = 10,000, 3
-# rounds give 99.95% of the bound, 5 rounds 99.995% in 1 s more).
+# The relaxation: candidates per person within their block (8 instead of 12: 0.1% less
+# certificate at n = 100,000, hardly faster).
 _GLOBAL_CANDIDATES = 12
-_GLOBAL_ROUNDS = 5
-# Pricing rounds per group of a round over _GLOBAL_LIMIT: pairs across groups leave a
-# larger gap than the last pricing rounds close (at n = 100,000, five rounds instead of
-# three take 25% longer for 0.02% of certificate).
-_GROUP_ROUNDS = 3
+# Pricing: partners added per person whom the prices leave short (every short cell of
+# the lattice names one; four instead of one reach the same certificate in half the
+# rounds), rounds at most, and when to stop: once covering every pair would raise the
+# prices by at most this share of their sum.
+_PRICED_PER_PERSON = 4
+_PRICING_ROUNDS = 8
+_CONVERGED = 2e-4
 
 
 def plan_round(
@@ -110,16 +112,18 @@ def plan_round(
     -----
     The pairing maximises the total score (see :class:`RoundRules`) with
     :func:`matching.max_weight_pairs`. Up to ``rules.block_size`` people (after pins and
-    exclusions) are planned in one block, proven exact where affordable. Larger rounds, up
-    to 20,000 people, solve one assignment relaxation over everyone: candidates are each
-    person's best partners within their block (regions split evenly into blocks of at most
+    exclusions) are planned in one block, proven exact where affordable. Larger rounds
+    solve one assignment relaxation over everyone: candidates are each person's best
+    partners within their block (regions split evenly into blocks of at most
     ``block_size``), and pricing over every pair through the score's structure (see
-    :mod:`matching._bound`) adds the partners the dual prices show to be missing. Still
-    larger rounds do the same per region (split evenly into groups of at most 20,000), and
-    whoever is left over is pooled and paired across groups. The bound holds against every
-    allowed pair (``stats.bound_covers_all_pairs``): dual prices that fall short of a pair
-    (across groups, or after the last pricing round) are raised, and those with slack
-    lowered. In-person rules are always met within a region. With
+    :mod:`matching._bound`) adds the partners the dual prices show to be missing, each
+    solve started from the last one's potentials. Rounds over 20,000 people are first
+    solved per region (split evenly into groups of at most 20,000), then over everyone
+    from the groups' potentials, pricing adding the pairs across groups. The pairs come
+    from rounding that relaxation, and its prices, raised wherever they still fall short
+    of a pair, bound every pairing over all allowed pairs
+    (``stats.bound_covers_all_pairs``). In-person rules are always met within a region.
+    With
     everyone who is left over after that, the one with the highest priority (rounds
     waited, trio last time) joins the pair where the two new links score best, preferring
     pairs whose members were not in a trio last time.
@@ -248,53 +252,68 @@ def _pair_up(enc: Encoded, free: IntArray) -> tuple[list[tuple[int, int]], list[
         return one_pairs, one_left, bound, exact
     if free.size <= _GLOBAL_LIMIT:
         lattice = LanguageLattice(enc, free)
-        pairs, leftover, y = _relax_globally(enc, free, blocks, lattice, _GLOBAL_ROUNDS)
-        # Prices still short (pricing stopped at its round cap) are raised.
-        y = covering_prices(lattice, y, 0)
-        return pairs, leftover, padded_sum(y), False
-    # Larger rounds: one relaxation per region (regions split evenly into groups of at
-    # most _GLOBAL_LIMIT), the people left over pooled and paired across groups, and the
-    # groups' prices made to cover every pair (see matching._bound).
-    pairs = []
-    leftover = []
-    position = np.full(enc.n, -1, dtype=np.intp)
-    position[free] = np.arange(free.size)
-    y = np.zeros(free.size)
-    for group in _blocks(enc, free, _GLOBAL_LIMIT):
-        got_pairs, got_left, got_y = _relax_globally(
-            enc, group, _blocks(enc, group), LanguageLattice(enc, group), _GROUP_ROUNDS
-        )
-        pairs += got_pairs
-        leftover += got_left
-        y[position[group]] = got_y
-    if len(leftover) > 1:
-        pool = np.array(sorted(leftover), dtype=np.intp)
-        leftover = []
-        for start in range(0, pool.size, enc.rules.block_size):
-            got_pairs, got_left, _ = _solve_block(enc, pool[start : start + enc.rules.block_size])
-            pairs += got_pairs
-            leftover += got_left
-    y = covering_prices(LanguageLattice(enc, free), y, _TIGHTEN_STEPS)
+        relaxed = _relax(enc, free, lattice, _candidates(enc, free, blocks))
+        steps = 0
+    else:
+        relaxed = _relax_by_groups(enc, free)
+        steps = _TIGHTEN_STEPS
+    pairs, leftover = _round(enc, free, relaxed)
+    # Prices still short (across groups, or where pricing stopped at its round cap) are
+    # raised; in groups, those with slack are lowered first.
+    y = covering_prices(relaxed.lattice, relaxed.y, steps)
     return pairs, leftover, padded_sum(y), False
 
 
-def _relax_globally(
-    enc: Encoded, free: IntArray, blocks: list[IntArray], lattice: LanguageLattice, rounds: int
-) -> tuple[list[tuple[int, int]], list[int], FloatArray]:
-    """Pairs of ``free`` people from one assignment relaxation over all of them (priced by
-    ``lattice``, built over ``free``), and its dual prices (they may still fall short of
-    covering every pair: raise them with :func:`covering_prices`).
+@dataclass(frozen=True)
+class _Relaxed:
+    """An assignment relaxation over some people (positions in their array): its graph,
+    optimal permutation and dual prices, and a lattice over the same people."""
 
-    Candidates are each person's best partners within their block; pricing over every
-    pair (:meth:`LanguageLattice.best`) adds the partner that each person priced too low
-    would rather have, and the relaxation is solved again, until no allowed partner is
-    missing or after ``rounds`` rounds of pricing."""
+    graph: Graph
+    sigma: IntArray
+    y: FloatArray
+    lattice: LanguageLattice
+
+
+def _relax_by_groups(enc: Encoded, free: IntArray) -> _Relaxed:
+    """The relaxation of a round over ``_GLOBAL_LIMIT`` people, one per region (regions
+    split evenly into groups of at most ``_GLOBAL_LIMIT``): the groups' graphs side by
+    side, and a lattice over everyone to raise the prices that pairs across groups find
+    short. (One solve over everyone, even started from the groups' potentials, takes
+    LAPJV 20 to 50 s at 100,000 people: the search for each augmenting path scans every
+    column.)"""
     m = free.size
     position = np.full(enc.n, -1, dtype=np.intp)
     position[free] = np.arange(m)
     rows_l: list[IntArray] = []
     cols_l: list[IntArray] = []
     vals_l: list[FloatArray] = []
+    sigma = np.arange(m, dtype=np.intp)
+    y = np.zeros(m)
+    for group in _blocks(enc, free, _GLOBAL_LIMIT):
+        at = position[group]
+        got = _relax(
+            enc, group, LanguageLattice(enc, group), _candidates(enc, group, _blocks(enc, group))
+        )
+        rows_l.append(at[graph_rows(got.graph)])
+        cols_l.append(at[got.graph.indices])
+        vals_l.append(got.graph.data)
+        sigma[at] = at[got.sigma]
+        y[at] = got.y
+    graph = csr(m, np.concatenate(rows_l), np.concatenate(cols_l), np.concatenate(vals_l))
+    return _Relaxed(graph, sigma, y, LanguageLattice(enc, free))
+
+
+def _candidates(
+    enc: Encoded, free: IntArray, blocks: list[IntArray]
+) -> tuple[IntArray, IntArray, FloatArray]:
+    """Each person's ``_GLOBAL_CANDIDATES`` best partners within their block: arcs
+    ``(rows, cols, weights)`` between positions in ``free``."""
+    position = np.full(enc.n, -1, dtype=np.intp)
+    position[free] = np.arange(free.size)
+    rows_l: list[IntArray] = [np.empty(0, dtype=np.intp)]
+    cols_l: list[IntArray] = [np.empty(0, dtype=np.intp)]
+    vals_l: list[FloatArray] = [np.empty(0)]
     for block in blocks:
         if block.size < 2:
             continue
@@ -306,35 +325,59 @@ def _relax_globally(
         rows_l.append(np.repeat(position[block], k)[ok])
         cols_l.append(position[block][top.ravel()][ok])
         vals_l.append(vals[ok])
-    if not any(v.size for v in vals_l):
-        return [], [int(p) for p in free.tolist()], np.zeros(m)
-    rows, cols, vals = np.concatenate(rows_l), np.concatenate(cols_l), np.concatenate(vals_l)
-    for attempt in range(rounds + 1):
+    return np.concatenate(rows_l), np.concatenate(cols_l), np.concatenate(vals_l)
+
+
+def _relax(
+    enc: Encoded,
+    free: IntArray,
+    lattice: LanguageLattice,
+    arcs: tuple[IntArray, IntArray, FloatArray],
+) -> _Relaxed:
+    """The assignment relaxation over ``free`` people on the candidate ``arcs``, priced
+    over every pair by ``lattice`` (built over ``free``). Its prices may still fall short
+    of covering every pair: raise them with :func:`covering_prices`.
+
+    Pricing (:meth:`LanguageLattice.columns`) adds the partners that each person priced
+    too low would rather have, and the relaxation is solved again from the potentials of
+    the last solve, until covering every pair costs at most ``_CONVERGED`` of the prices,
+    no allowed partner is missing, or after ``_PRICING_ROUNDS`` rounds."""
+    m = free.size
+    rows, cols, vals = arcs
+    start: Potentials | None = None
+    for attempt in range(_PRICING_ROUNDS + 1):
         graph = _symmetric_graph(m, rows, cols, vals)
-        sigma, y = sparse_relaxation(graph)
-        if attempt == rounds:
+        sigma, y, start = warm_relaxation(graph, start)
+        if attempt == _PRICING_ROUNDS:
             break
-        most, partner = lattice.best(y)
         tol = 1e-9 * max(1.0, float(y.max()))
-        short = np.flatnonzero((most > y + tol) & (partner >= 0))
-        if short.size == 0:
+        most, short, partner = lattice.columns(y, _PRICED_PER_PERSON, tol)
+        if short.size == 0 or np.maximum(most - y, 0.0).sum() <= _CONVERGED * y.sum():
             break
-        got = score_pairs(enc, free[short], free[partner[short]])
+        got = score_pairs(enc, free[short], free[partner])
         ok = got > 0
         if not ok.any():
             break
         rows = np.concatenate([rows, short[ok]])
-        cols = np.concatenate([cols, partner[short][ok]])
+        cols = np.concatenate([cols, partner[ok]])
         vals = np.concatenate([vals, got[ok]])
-    mate = improve(round_cycles(sigma, graph), graph)
+    return _Relaxed(graph, sigma, y, lattice)
+
+
+def _round(
+    enc: Encoded, free: IntArray, relaxed: _Relaxed
+) -> tuple[list[tuple[int, int]], list[int]]:
+    """Pairs (of people of ``enc``) from the relaxation, and who is left over."""
+    graph = relaxed.graph
+    mate = improve(round_cycles(relaxed.sigma, graph), graph)
     pairs = []
-    for i in np.flatnonzero(mate > np.arange(m)).tolist():
+    for i in np.flatnonzero(mate > np.arange(free.size)).tolist():
         if edge_weight(graph, i, int(mate[i])) > 0:
             pairs.append((int(free[i]), int(free[mate[i]])))
     paired = np.zeros(enc.n, dtype=bool)
-    paired[np.array(pairs, dtype=np.intp).ravel()] = True
+    paired[np.array(pairs, dtype=np.intp).reshape(-1)] = True
     leftover = [int(p) for p in free.tolist() if not paired[p]]
-    return pairs, leftover, y
+    return pairs, leftover
 
 
 def _symmetric_graph(m: int, rows: IntArray, cols: IntArray, vals: FloatArray) -> Graph:
@@ -355,27 +398,6 @@ def _solve(
     result = max_weight_pairs(score_block(enc, people, people), prove=prove)
     pairs = [(int(people[i]), int(people[j])) for i, j in result.pairs]
     return pairs, [int(people[i]) for i in result.unmatched], result.upper_bound, result.exact
-
-
-def _solve_block(
-    enc: Encoded, people: IntArray
-) -> tuple[list[tuple[int, int]], list[int], FloatArray]:
-    """Good pairs of one block of a large round and the relaxation's dual prices (feasible
-    for every pair in the block; zeros for a block too small to need them)."""
-    w = score_block(enc, people, people)
-    priced = pricing(w) if people.size > EXACT_LIMIT else None
-    if priced is None:
-        result = max_weight_pairs(w, prove=False)
-        pairs = [(int(people[i]), int(people[j])) for i, j in result.pairs]
-        return pairs, [int(people[i]) for i in result.unmatched], np.zeros(people.size)
-    graph, sigma, y, _ = priced
-    mate = improve(round_cycles(sigma, graph), graph)
-    pairs = []
-    for i in np.flatnonzero(mate > np.arange(people.size)).tolist():
-        if edge_weight(graph, i, int(mate[i])) > 0:
-            pairs.append((int(people[i]), int(people[mate[i]])))
-    paired = {v for pair in pairs for v in pair}
-    return pairs, [int(p) for p in people.tolist() if p not in paired], y
 
 
 def _add_trios(

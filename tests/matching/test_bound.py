@@ -10,9 +10,10 @@ import pytest
 
 from matching import RoundRules, plan_round, rounds
 from matching._bound import LanguageLattice, Lattice, covering_prices, padded_sum, shortfall
+from matching._relaxation import pricing
 from matching.checks import check_plan
 from matching.profiles import Profile
-from matching.rounds import _blocks, _solve_block
+from matching.rounds import _blocks
 from matching.scoring import Encoded, FloatArray, encode, score_block, score_pairs
 from matching.synthetic import NEIGHBOURS, TODAY, population
 
@@ -110,7 +111,9 @@ def test_prices_of_separate_blocks_are_caught_across_blocks() -> None:
     y = np.zeros(300)
     block_of = np.zeros(300, dtype=np.intp)
     for k, block in enumerate(_blocks(enc, everyone)):
-        y[block] = _solve_block(enc, block)[2]
+        priced = pricing(score_block(enc, block, block))
+        assert priced is not None
+        y[block] = priced[2]
         block_of[block] = k
     w = scores(enc)
     allowed = np.isfinite(w)
@@ -248,3 +251,47 @@ def test_a_round_over_several_blocks_is_deterministic(monkeypatch: pytest.Monkey
     monkeypatch.setattr(rounds, "_GLOBAL_LIMIT", 80)
     grouped = plan_round(people, today=TODAY, neighbours=NEIGHBOURS, rules=rules)
     assert grouped == plan_round(list(people), today=TODAY, neighbours=NEIGHBOURS, rules=rules)
+
+
+@pytest.mark.parametrize("per_person", [1, 4])
+@pytest.mark.parametrize(
+    ("n", "seed", "allow_same"), [(60, 3, False), (300, 4, False), (300, 5, True)]
+)
+def test_columns_name_partners_that_prices_leave_short(
+    n: int, seed: int, allow_same: bool, per_person: int
+) -> None:
+    # At most three themes each way (the read is then exact), several languages, no
+    # history: every pair named is short, a short person's best partner is among those
+    # named, at most per_person distinct partners each per language, and ``most`` as
+    # most() reads it.
+    people = [
+        replace(p, expertise=frozenset(sorted(p.expertise)[:3]))
+        for p in population(n, seed, history=False)
+    ]
+    enc = encoded(people, RoundRules(allow_same_discipline=allow_same))
+    everyone = np.arange(n, dtype=np.intp)
+    lattice = LanguageLattice(enc, everyone)
+    w = scores(enc)
+    y = np.random.default_rng(seed).uniform(8.0, 20.0, n)
+    most, rows, cols = lattice.columns(y, per_person, 1e-9)
+    np.testing.assert_array_equal(most, lattice.most(y))
+    exact = brute_most(w, y)
+    reduced = w[rows, cols] - y[cols] - y[rows]
+    assert np.all(reduced > 0)
+    pairs = set(zip(rows.tolist(), cols.tolist(), strict=True))
+    assert len(pairs) == rows.size
+    assert np.bincount(rows, minlength=n).max() <= per_person * len(lattice.parts)
+    short = np.flatnonzero(exact - y > 1e-5)
+    assert short.size > 10
+    if allow_same:
+        # A person may be read as their own partner (never named): most only bounds.
+        assert np.all(most >= exact - 1e-5)
+        assert set(rows.tolist()) <= set(np.flatnonzero(most - y > 1e-9).tolist())
+    else:
+        np.testing.assert_allclose(most, exact, rtol=0, atol=1e-5)
+        assert set(rows.tolist()) == set(short.tolist())
+        for i in short.tolist():
+            mine = cols[rows == i]
+            assert (w[i, mine] - y[mine]).max() == pytest.approx(exact[i], abs=1e-5)
+    with pytest.raises(ValueError, match="per_person"):
+        lattice.columns(y, 0, 0.0)
