@@ -20,6 +20,7 @@ from typing import TypeVar
 import numpy as np
 import numpy.typing as npt
 
+from benchmarks import machine_speed
 from matching.checks import check_pairing, check_plan
 from matching.pairs import PairingResult, max_weight_pairs
 from matching.profiles import RoundPlan, RoundRules
@@ -259,6 +260,7 @@ def main(argv: list[str] | None = None) -> int:
                 ("plan_round n=100,000 >= 99.9% of its bound", r.weight >= 0.999 * (r.bound or 0))
             )
     print(f"\nload average (1, 5, 15 min): {tuple(round(v, 2) for v in os.getloadavg())}")
+    print(machine_speed())
     print()
     for name, ok in checks:
         print(f"[{'met' if ok else 'NOT MET'}] {name}")

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from benchmarks import machine_speed
 from benchmarks.matching_round import exact as networkx_exact
 from matching import max_weight_pairs
 from matching.checks import check_certificate, check_pairing
@@ -154,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         f"\nload average (1, 5, 15 min) before {tuple(round(v, 2) for v in load_before)}, "
         f"after {tuple(round(v, 2) for v in load_after)}; cores: {os.cpu_count()}"
     )
+    print(machine_speed())
     print()
     results = checks(rows)
     for name, ok in results:

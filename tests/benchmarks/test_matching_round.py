@@ -3,6 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from benchmarks import machine_speed
 from benchmarks import matching_round as bench
 
 
@@ -31,3 +32,12 @@ def test_weights_forbid_same_discipline() -> None:
     w = bench.weights(30, 3)
     assert np.array_equal(w, w.T)
     assert np.isneginf(w).any()
+
+
+def test_machine_speed_reports_both_figures() -> None:
+    line = machine_speed()
+    assert line.startswith("machine: a Python loop of 2,000,000 additions in ")
+    figures = [
+        float(word) for word in line.replace(",", " ").split() if word[0].isdigit() and "." in word
+    ]
+    assert len(figures) == 2 and all(f > 0 for f in figures)
