@@ -9,9 +9,10 @@ from datetime import date
 from typing import Literal
 
 import numpy as np
+import numpy.typing as npt
 
 from matching._bound import LanguageLattice, covering_prices, padded_sum
-from matching._graph import Graph, csr, edge_weight
+from matching._graph import Graph, edge_weight
 from matching._relaxation import Potentials, warm_relaxation
 from matching._rounding import improve, round_cycles
 from matching.pairs import max_weight_pairs
@@ -45,8 +46,9 @@ from matching.scoring import (
 )
 
 # Rounds in groups: steps that lower the groups' dual prices towards a bound over every
-# pair (each costs one pass over the lattice of :mod:`matching._bound`).
-_TIGHTEN_STEPS = 3
+# pair (each costs one pass over the lattice of :mod:`matching._bound`, about 1 s at
+# n = 100,000: 3 steps leave 99.895% of the bound, 6 steps 99.916%, 10 steps 99.918%).
+_TIGHTEN_STEPS = 6
 # Rounds up to this many people (after pins) solve one assignment relaxation over all of
 # them; scipy's LAPJV grows faster than linearly (about 0.5 s at 10,000 people with 12
 # candidates each, 45 s at 100,000 on this machine), so larger rounds go by groups.
@@ -65,6 +67,14 @@ _CONVERGED = 2e-4
 # a larger gap than the last rounds close (at n = 100,000: 3 rounds 99.58% in 59 s, 4
 # rounds 99.59% in 64 s, up to 8 rounds 99.59% in 72 s).
 _GROUP_ROUNDS = 3
+# The relaxation over those whom the groups' prices leave short (_repair): at most this
+# many people (at n = 100,000 about 62,000 are in it), the partners named per person
+# short, and its pricing rounds. At n = 100,000, 8 partners and 1 round: 62.8 s, 99.871%;
+# 8 and 2: 80.4 s, 99.911%; 4 and 3: 75.0 s, 99.916% (without the repair: 35 s, 99.58%).
+# Most of its time is LAPJV over those 62,000 (4 to 8 s a solve).
+_REPAIR_LIMIT = 80_000
+_REPAIR_PER_PERSON = 4
+_REPAIR_ROUNDS = 3
 
 
 def plan_round(
@@ -121,14 +131,16 @@ def plan_round(
     partners within their block (regions split evenly into blocks of at most
     ``block_size``), and pricing over every pair through the score's structure (see
     :mod:`matching._bound`) adds the partners the dual prices show to be missing, each
-    solve started from the last one's potentials. Rounds over 20,000 people are first
-    solved per region (split evenly into groups of at most 20,000), then over everyone
-    from the groups' potentials, pricing adding the pairs across groups. The pairs come
-    from rounding that relaxation, and its prices, raised wherever they still fall short
-    of a pair, bound every pairing over all allowed pairs
+    solve started from the last one's potentials. Rounds over 20,000 people are solved
+    per region group (regions split evenly into groups of at most 20,000), each rounded
+    to pairs on its own; then the people whom the groups' prices leave short of some pair
+    (most of them short of a pair across groups), their partners and the mates of both
+    are planned again as one relaxation, and those still left over are paired among
+    themselves. The pairs come from rounding the relaxation, and its prices, lowered
+    where they have slack and raised wherever they still fall short of a pair (pairs
+    across groups included), bound every pairing over all allowed pairs
     (``stats.bound_covers_all_pairs``). In-person rules are always met within a region.
-    With
-    everyone who is left over after that, the one with the highest priority (rounds
+    With everyone who is left over after that, the one with the highest priority (rounds
     waited, trio last time) joins the pair where the two new links score best, preferring
     pairs whose members were not in a trio last time.
     """
@@ -263,15 +275,17 @@ def _pair_up(enc: Encoded, free: IntArray) -> tuple[list[tuple[int, int]], list[
         return pairs, leftover, padded_sum(y), False
     # Larger rounds: one relaxation per region (regions split evenly into groups of at
     # most _GLOBAL_LIMIT), each rounded to pairs on its own and let go before the next
-    # (the peak memory of a round is one group's and the lattice over everyone). Prices
-    # that a pair across groups finds short are raised, those with slack lowered. (One
-    # solve over everyone, even started from the groups' potentials, takes LAPJV 20 to
-    # 50 s at 100,000 people: each augmenting-path search scans every column.)
+    # (LAPJV over everyone, even started from the groups' potentials, takes 20 to 50 s at
+    # 100,000 people: each step of its augmenting-path search scans every column). Then
+    # one more relaxation over everyone whom the prices leave short of some pair (most of
+    # them across groups), with their partners and mates (see _repair).
     pairs = []
-    leftover = []
     position = np.full(enc.n, -1, dtype=np.intp)
     position[free] = np.arange(free.size)
     y = np.zeros(free.size)
+    # The groups' potentials start the repair's relaxation (a cold start of LAPJV over
+    # 60,000 people costs twice a warm one).
+    row, col, scales = np.zeros(free.size), np.zeros(free.size), set()
     for group in _blocks(enc, free, _GLOBAL_LIMIT):
         relaxed = _relax(
             enc,
@@ -280,13 +294,107 @@ def _pair_up(enc: Encoded, free: IntArray) -> tuple[list[tuple[int, int]], list[
             _candidates(enc, group, _blocks(enc, group)),
             _GROUP_ROUNDS,
         )
-        got_pairs, got_left = _round(enc, group, relaxed)
+        got_pairs, _ = _round(enc, group, relaxed)
+        pairs += got_pairs
+        y[position[group]] = relaxed.y
+        row[position[group]] = relaxed.potentials.row
+        col[position[group]] = relaxed.potentials.col
+        scales.add(relaxed.potentials.scale)
+        del relaxed
+    start = Potentials(scales.pop(), row, col) if len(scales) == 1 else None
+    pairs, y = _repair(enc, free, pairs, y, start)
+    # Those still left over may pair among themselves (blocks of people in the order of
+    # their index, which keeps regions together).
+    paired = np.zeros(enc.n, dtype=bool)
+    paired[np.array(pairs, dtype=np.intp).reshape(-1)] = True
+    pool = free[~paired[free]]
+    leftover = []
+    for lo in range(0, pool.size, enc.rules.block_size):
+        got_pairs, got_left, _, _ = _solve(enc, pool[lo : lo + enc.rules.block_size], False)
         pairs += got_pairs
         leftover += got_left
-        y[position[group]] = relaxed.y
-        del relaxed
     y = covering_prices(LanguageLattice(enc, free), y, _TIGHTEN_STEPS)
     return pairs, leftover, padded_sum(y), False
+
+
+def _repair(
+    enc: Encoded,
+    free: IntArray,
+    pairs: list[tuple[int, int]],
+    y: FloatArray,
+    start: Potentials | None = None,
+) -> tuple[list[tuple[int, int]], FloatArray]:
+    """Pairs and prices (positions in ``free``) improved by one relaxation over the people
+    whom ``y`` leaves short of some pair, the partners the lattice names for them, and
+    the mates of both: a neighbourhood that holds every pair it changes.
+
+    Its candidates are each one's best partners within their block, their current pairs
+    and the short pairs; it is priced by a lattice of its own. Its pairs replace theirs
+    when they weigh more; its prices replace theirs (the bound covers every pair after
+    :func:`covering_prices` either way). At most ``_REPAIR_LIMIT`` people: those short by
+    the most first."""
+    tol = 1e-9 * max(1.0, float(y.max(initial=0.0)))
+    # The lattice over everyone is let go before the neighbourhood's own is built (both
+    # at once: 499 MB at n = 100,000, against 228 MB for the groups).
+    most, short, partner = LanguageLattice(enc, free).columns(y, _REPAIR_PER_PERSON, tol)
+    if short.size == 0:
+        return pairs, y
+    mate = np.full(free.size, -1, dtype=np.intp)
+    position = np.full(enc.n, -1, dtype=np.intp)
+    position[free] = np.arange(free.size)
+    if pairs:
+        at = position[np.array(pairs, dtype=np.intp)]
+        mate[at[:, 0]], mate[at[:, 1]] = at[:, 1], at[:, 0]
+    # The short arcs, of the people short by the most first.
+    order = np.argsort(-(most - y)[short], kind="stable")
+    short, partner = short[order], partner[order]
+    arcs = short.size
+    inside = _neighbourhood(short[:arcs], partner[:arcs], mate)
+    if inside.sum() > _REPAIR_LIMIT:
+        low, high = 0, arcs  # the largest number of arcs within the limit
+        while low < high:
+            middle = (low + high + 1) // 2
+            if _neighbourhood(short[:middle], partner[:middle], mate).sum() <= _REPAIR_LIMIT:
+                low = middle
+            else:
+                high = middle - 1
+        arcs = low
+        inside = _neighbourhood(short[:arcs], partner[:arcs], mate)
+    if arcs == 0:
+        return pairs, y
+    people = free[inside]
+    local = np.full(free.size, -1, dtype=np.intp)
+    local[inside] = np.arange(people.size)
+    kept = [pair for pair in pairs if not inside[position[pair[0]]]]
+    old = [pair for pair in pairs if inside[position[pair[0]]]]
+    old_at = local[position[np.array(old, dtype=np.intp).reshape(-1, 2)]]
+    rows, cols, vals = _candidates(enc, people, _blocks(enc, people))
+    short_rows, short_cols = local[short[:arcs]], local[partner[:arcs]]
+    rows = np.concatenate([rows, old_at[:, 0], short_rows])
+    cols = np.concatenate([cols, old_at[:, 1], short_cols])
+    vals = np.concatenate(
+        [
+            vals,
+            score_pairs(enc, people[old_at[:, 0]], people[old_at[:, 1]]),
+            score_pairs(enc, people[short_rows], people[short_cols]),
+        ]
+    )
+    ok = vals > 0
+    arcs_in = (rows[ok], cols[ok], vals[ok])
+    # Let go of what the relaxation does not need: it holds the peak memory of the round.
+    del rows, cols, vals, ok, short, partner, short_rows, short_cols, most, mate, order
+    if start is not None:
+        start = Potentials(start.scale, start.row[inside], start.col[inside])
+    relaxed = _relax(enc, people, LanguageLattice(enc, people), arcs_in, _REPAIR_ROUNDS, start)
+    del arcs_in
+    new, _ = _round(enc, people, relaxed)
+    y = y.copy()
+    y[inside] = relaxed.y
+    new_at = np.array(new, dtype=np.intp).reshape(-1, 2)
+    gained = math.fsum(score_pairs(enc, new_at[:, 0], new_at[:, 1]).tolist())
+    if gained > math.fsum(score_pairs(enc, people[old_at[:, 0]], people[old_at[:, 1]]).tolist()):
+        return kept + new, y
+    return pairs, y
 
 
 @dataclass(frozen=True)
@@ -297,6 +405,17 @@ class _Relaxed:
     graph: Graph
     sigma: IntArray
     y: FloatArray
+    potentials: Potentials
+
+
+def _neighbourhood(short: IntArray, partner: IntArray, mate: IntArray) -> npt.NDArray[np.bool_]:
+    """Who is in the neighbourhood of the arcs ``(short[k], partner[k])``: both ends and
+    their mates (``-1``: none)."""
+    inside = np.zeros(mate.size, dtype=bool)
+    ends = np.concatenate([short, partner])
+    inside[ends] = True
+    inside[mate[ends][mate[ends] >= 0]] = True
+    return inside
 
 
 def _candidates(
@@ -329,6 +448,7 @@ def _relax(
     lattice: LanguageLattice,
     arcs: tuple[IntArray, IntArray, FloatArray],
     rounds: int = _PRICING_ROUNDS,
+    start: Potentials | None = None,
 ) -> _Relaxed:
     """The assignment relaxation over ``free`` people on the candidate ``arcs``, priced
     over every pair by ``lattice`` (built over ``free``). Its prices may still fall short
@@ -337,13 +457,15 @@ def _relax(
     Pricing (:meth:`LanguageLattice.columns`) adds the partners that each person priced
     too low would rather have, and the relaxation is solved again from the potentials of
     the last solve, until covering every pair costs at most ``_CONVERGED`` of the prices,
-    no allowed partner is missing, or after ``_PRICING_ROUNDS`` rounds."""
+    no allowed partner is missing, or after ``rounds`` rounds. The first solve starts
+    from the potentials ``start`` when given (of an earlier solve over the same people,
+    on other arcs)."""
     m = free.size
     rows, cols, vals = arcs
-    start: Potentials | None = None
     for attempt in range(rounds + 1):
         graph = _symmetric_graph(m, rows, cols, vals)
-        sigma, y, start = warm_relaxation(graph, start)
+        sigma, y, potentials = warm_relaxation(graph, start)
+        start = potentials
         if attempt == rounds:
             break
         tol = 1e-9 * max(1.0, float(y.max()))
@@ -357,7 +479,7 @@ def _relax(
         rows = np.concatenate([rows, short[ok]])
         cols = np.concatenate([cols, partner[ok]])
         vals = np.concatenate([vals, got[ok]])
-    return _Relaxed(graph, sigma, y)
+    return _Relaxed(graph, sigma, y, potentials)
 
 
 def _round(
@@ -377,12 +499,26 @@ def _round(
 
 
 def _symmetric_graph(m: int, rows: IntArray, cols: IntArray, vals: FloatArray) -> Graph:
-    """The graph of the edges ``(rows[k], cols[k])`` both ways, each once."""
-    both_r = np.concatenate([rows, cols]).astype(np.int64)
-    both_c = np.concatenate([cols, rows]).astype(np.int64)
-    both_v = np.concatenate([vals, vals])
-    key, first = np.unique(both_r * m + both_c, return_index=True)
-    return csr(m, (key // m).astype(np.intp), (key % m).astype(np.intp), both_v[first])
+    """The graph of the edges ``(rows[k], cols[k])`` both ways, each once (the weights
+    are symmetric: any copy of an edge gives its weight)."""
+    # Each edge once as (lower, higher) first: pricing repeats many, and every array here
+    # is one of the largest of a round (160 MB at 60,000 people when made both ways).
+    key = np.minimum(rows, cols).astype(np.int64) * m + np.maximum(rows, cols)
+    key, first = np.unique(key, return_index=True)
+    value = vals[first]
+    del first
+    low, high = key // m, key % m
+    other = high[low != high] * m + low[low != high]
+    value = np.concatenate([value, value[low != high]])
+    del low, high
+    both = np.concatenate([key, other])
+    del key, other
+    order = np.argsort(both, kind="stable")
+    both, value = both[order], value[order]
+    del order
+    indptr = np.zeros(m + 1, dtype=np.intp)
+    np.cumsum(np.bincount(both // m, minlength=m), out=indptr[1:])
+    return Graph(m, indptr, (both % m).astype(np.intp), value)
 
 
 def _solve(

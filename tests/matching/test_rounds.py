@@ -4,13 +4,16 @@ from dataclasses import replace
 from datetime import date
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matching import PastPairing, Profile, RoundRules, plan_round
+from matching import PastPairing, Profile, RoundRules, plan_round, rounds
+from matching._bound import LanguageLattice
 from matching.checks import check_plan
 from matching.profiles import PersonId, RoundPlan
+from matching.scoring import Encoded, encode, score_pairs
 from matching.synthetic import NEIGHBOURS, TODAY, population
 
 TODAY_ = date(2025, 6, 1)
@@ -416,3 +419,108 @@ def test_explain_group_describes_a_group_formed_by_hand() -> None:
     assert group.meeting == "online"  # c meets only online
     with pytest.raises(ValueError, match="a group has 2 or 3 members, not 1"):
         explain_group([a], today=TODAY, neighbours={})
+
+
+# --- rounds in region groups: the repair across groups -----------------------------------------
+
+
+def _grouped_pairs(
+    enc: Encoded, free: npt.NDArray[np.intp]
+) -> tuple[list[tuple[int, int]], npt.NDArray[np.float64]]:
+    """The pairs and prices of the region groups alone, before the repair."""
+    pairs: list[tuple[int, int]] = []
+    y = np.zeros(free.size)
+    for group in rounds._blocks(enc, free, rounds._GLOBAL_LIMIT):
+        relaxed = rounds._relax(
+            enc,
+            group,
+            LanguageLattice(enc, group),
+            rounds._candidates(enc, group, rounds._blocks(enc, group)),
+            rounds._GROUP_ROUNDS,
+        )
+        pairs += rounds._round(enc, group, relaxed)[0]
+        y[group] = relaxed.y
+    return pairs, y
+
+
+def _total(enc: Encoded, pairs: list[tuple[int, int]]) -> float:
+    at = np.array(pairs, dtype=np.intp).reshape(-1, 2)
+    return float(score_pairs(enc, at[:, 0], at[:, 1]).sum())
+
+
+@pytest.mark.parametrize(("n", "seed", "limit"), [(400, 3, 100_000), (600, 8, 150), (600, 9, 60)])
+def test_repair_across_groups_only_gains(
+    n: int, seed: int, limit: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Groups of one region each: pairs across regions are only found by the repair. It
+    # keeps a valid pairing (each person once, every pair allowed), never weighs less, and
+    # here gains; its neighbourhood stays within _REPAIR_LIMIT.
+    monkeypatch.setattr(rounds, "_GLOBAL_LIMIT", 100)
+    monkeypatch.setattr(rounds, "_REPAIR_LIMIT", limit)
+    rules = RoundRules(block_size=50)
+    enc = encode(
+        population(n, seed), neighbours=NEIGHBOURS, kept_apart=(), today=TODAY, rules=rules
+    )
+    free = np.arange(n, dtype=np.intp)
+    before, y = _grouped_pairs(enc, free)
+    changed: list[npt.NDArray[np.intp]] = []
+    real_relax = rounds._relax
+
+    def spy(enc_: Encoded, people: npt.NDArray[np.intp], *args: object) -> object:
+        changed.append(people)
+        return real_relax(enc_, people, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(rounds, "_relax", spy)
+    after, y_after = rounds._repair(enc, free, before, y)
+    assert len(changed) == 1 and changed[0].size <= limit
+    flat = np.array(after, dtype=np.intp).ravel()
+    assert np.unique(flat).size == flat.size
+    at = np.array(after, dtype=np.intp)
+    assert np.all(np.isfinite(score_pairs(enc, at[:, 0], at[:, 1])))
+    assert _total(enc, after) >= _total(enc, before)
+    if limit > n:
+        assert _total(enc, after) > _total(enc, before)
+        assert set(np.flatnonzero(enc.region[at[:, 0]] != enc.region[at[:, 1]]).tolist())
+    # Prices outside the neighbourhood are kept.
+    outside = np.setdiff1d(free, changed[0])
+    np.testing.assert_array_equal(y_after[outside], y[outside])
+
+
+def test_repair_leaves_a_plan_alone_when_no_price_falls_short(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rules = RoundRules(block_size=50)
+    enc = encode(population(200, 4), neighbours=NEIGHBOURS, kept_apart=(), today=TODAY, rules=rules)
+    free = np.arange(200, dtype=np.intp)
+    pairs, _ = _grouped_pairs(enc, free)
+    # Prices that cover every pair: nobody is short, nothing to repair.
+    y = np.full(200, 1000.0)
+    assert rounds._repair(enc, free, pairs, y) == (pairs, y)
+
+
+def test_neighbourhood_holds_both_ends_and_their_mates() -> None:
+    mate = np.array([1, 0, 3, 2, -1, 6, 5], dtype=np.intp)
+    inside = rounds._neighbourhood(np.array([0], dtype=np.intp), np.array([4], dtype=np.intp), mate)
+    assert np.flatnonzero(inside).tolist() == [0, 1, 4]
+    empty = np.empty(0, dtype=np.intp)
+    assert not rounds._neighbourhood(empty, empty, mate).any()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    m=st.integers(1, 30),
+    arcs=st.lists(st.tuples(st.integers(0, 29), st.integers(0, 29)), max_size=120),
+)
+def test_symmetric_graph_holds_each_edge_both_ways_once(
+    m: int, arcs: list[tuple[int, int]]
+) -> None:
+    edges = [(i % m, j % m) for i, j in arcs if i % m != j % m]
+    rows = np.array([i for i, _ in edges], dtype=np.intp)
+    cols = np.array([j for _, j in edges], dtype=np.intp)
+    vals = ((rows + cols + 1.0) * 0.25 + np.minimum(rows, cols)).astype(np.float64)  # symmetric
+    graph = rounds._symmetric_graph(m, rows, cols, vals)
+    expected = sorted({(i, j) for i, j in edges} | {(j, i) for i, j in edges})
+    row_of = np.repeat(np.arange(m), np.diff(graph.indptr))
+    assert list(zip(row_of.tolist(), graph.indices.tolist(), strict=True)) == expected
+    for i, j, w in zip(row_of.tolist(), graph.indices.tolist(), graph.data.tolist(), strict=True):
+        assert w == (i + j + 1.0) * 0.25 + min(i, j)
