@@ -69,9 +69,10 @@ _CONVERGED = 2e-4
 _GROUP_ROUNDS = 3
 # The relaxation over those whom the groups' prices leave short (_repair): at most this
 # many people (at n = 100,000 about 62,000 are in it), the partners named per person
-# short, and its pricing rounds. At n = 100,000, 8 partners and 1 round: 62.8 s, 99.871%;
-# 8 and 2: 80.4 s, 99.911%; 4 and 3: 75.0 s, 99.916% (without the repair: 35 s, 99.58%).
-# Most of its time is LAPJV over those 62,000 (4 to 8 s a solve).
+# short, and its pricing rounds. At n = 100,000, with new candidates within blocks: 8
+# partners and 1 round 62.8 s, 99.871%; 8 and 2: 80.4 s, 99.911%; 4 and 3: 75.0 s,
+# 99.916%; with the groups' arcs instead (kept), 4 and 3: 65.3 s, 99.917% (without the
+# repair: 35 s, 99.58%). Most of its time is LAPJV over those 62,000 (4 to 6 s a solve).
 _REPAIR_LIMIT = 80_000
 _REPAIR_PER_PERSON = 4
 _REPAIR_ROUNDS = 3
@@ -279,30 +280,7 @@ def _pair_up(enc: Encoded, free: IntArray) -> tuple[list[tuple[int, int]], list[
     # 100,000 people: each step of its augmenting-path search scans every column). Then
     # one more relaxation over everyone whom the prices leave short of some pair (most of
     # them across groups), with their partners and mates (see _repair).
-    pairs = []
-    position = np.full(enc.n, -1, dtype=np.intp)
-    position[free] = np.arange(free.size)
-    y = np.zeros(free.size)
-    # The groups' potentials start the repair's relaxation (a cold start of LAPJV over
-    # 60,000 people costs twice a warm one).
-    row, col, scales = np.zeros(free.size), np.zeros(free.size), set()
-    for group in _blocks(enc, free, _GLOBAL_LIMIT):
-        relaxed = _relax(
-            enc,
-            group,
-            LanguageLattice(enc, group),
-            _candidates(enc, group, _blocks(enc, group)),
-            _GROUP_ROUNDS,
-        )
-        got_pairs, _ = _round(enc, group, relaxed)
-        pairs += got_pairs
-        y[position[group]] = relaxed.y
-        row[position[group]] = relaxed.potentials.row
-        col[position[group]] = relaxed.potentials.col
-        scales.add(relaxed.potentials.scale)
-        del relaxed
-    start = Potentials(scales.pop(), row, col) if len(scales) == 1 else None
-    pairs, y = _repair(enc, free, pairs, y, start)
+    pairs, y = _repair(enc, free, _by_groups(enc, free))
     # Those still left over may pair among themselves (blocks of people in the order of
     # their index, which keeps regions together).
     paired = np.zeros(enc.n, dtype=bool)
@@ -317,22 +295,67 @@ def _pair_up(enc: Encoded, free: IntArray) -> tuple[list[tuple[int, int]], list[
     return pairs, leftover, padded_sum(y), False
 
 
+@dataclass(frozen=True)
+class _Grouped:
+    """A round planned per region group: pairs (of people of ``enc``) and, by position
+    in ``free``, the groups' prices, their LAPJV potentials (``None`` when the groups'
+    integer scales differ) and the edges of their last relaxations (each once, int32:
+    11 MB at n = 100,000; their weights are scored again where they are used)."""
+
+    pairs: list[tuple[int, int]]
+    y: FloatArray
+    start: Potentials | None
+    arcs: tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]
+
+
+def _by_groups(enc: Encoded, free: IntArray) -> _Grouped:
+    """One relaxation per region group of at most ``_GLOBAL_LIMIT`` people, each rounded
+    to pairs and let go before the next (but for its edges)."""
+    pairs: list[tuple[int, int]] = []
+    position = np.full(enc.n, -1, dtype=np.intp)
+    position[free] = np.arange(free.size)
+    y, row, col = np.zeros(free.size), np.zeros(free.size), np.zeros(free.size)
+    scales = set()
+    arc_rows: list[npt.NDArray[np.int32]] = [np.empty(0, dtype=np.int32)]
+    arc_cols: list[npt.NDArray[np.int32]] = [np.empty(0, dtype=np.int32)]
+    for group in _blocks(enc, free, _GLOBAL_LIMIT):
+        relaxed = _relax(
+            enc,
+            group,
+            LanguageLattice(enc, group),
+            _candidates(enc, group, _blocks(enc, group)),
+            _GROUP_ROUNDS,
+        )
+        pairs += _round(enc, group, relaxed)[0]
+        at = position[group]
+        y[at] = relaxed.y
+        row[at] = relaxed.potentials.row
+        col[at] = relaxed.potentials.col
+        scales.add(relaxed.potentials.scale)
+        graph = relaxed.graph
+        owner = np.repeat(np.arange(graph.n, dtype=np.int32), np.diff(graph.indptr))
+        upper = owner < graph.indices
+        arc_rows.append(at[owner[upper]].astype(np.int32))
+        arc_cols.append(at[graph.indices[upper]].astype(np.int32))
+        del relaxed, graph, owner, upper
+    start = Potentials(scales.pop(), row, col) if len(scales) == 1 else None
+    return _Grouped(pairs, y, start, (np.concatenate(arc_rows), np.concatenate(arc_cols)))
+
+
 def _repair(
-    enc: Encoded,
-    free: IntArray,
-    pairs: list[tuple[int, int]],
-    y: FloatArray,
-    start: Potentials | None = None,
+    enc: Encoded, free: IntArray, grouped: _Grouped
 ) -> tuple[list[tuple[int, int]], FloatArray]:
     """Pairs and prices (positions in ``free``) improved by one relaxation over the people
     whom ``y`` leaves short of some pair, the partners the lattice names for them, and
     the mates of both: a neighbourhood that holds every pair it changes.
 
-    Its candidates are each one's best partners within their block, their current pairs
-    and the short pairs; it is priced by a lattice of its own. Its pairs replace theirs
+    Its candidates are the groups' arcs among them (their candidates and what pricing
+    added), their current pairs and the short pairs; it starts from the groups'
+    potentials and is priced by a lattice of its own. Its pairs replace theirs
     when they weigh more; its prices replace theirs (the bound covers every pair after
     :func:`covering_prices` either way). At most ``_REPAIR_LIMIT`` people: those short by
     the most first."""
+    pairs, y, start = grouped.pairs, grouped.y, grouped.start
     tol = 1e-9 * max(1.0, float(y.max(initial=0.0)))
     # The lattice over everyone is let go before the neighbourhood's own is built (both
     # at once: 499 MB at n = 100,000, against 228 MB for the groups).
@@ -368,21 +391,18 @@ def _repair(
     kept = [pair for pair in pairs if not inside[position[pair[0]]]]
     old = [pair for pair in pairs if inside[position[pair[0]]]]
     old_at = local[position[np.array(old, dtype=np.intp).reshape(-1, 2)]]
-    rows, cols, vals = _candidates(enc, people, _blocks(enc, people))
+    # Reusing the groups' arcs instead of new candidates within blocks: as good, and the
+    # repair takes 23 s instead of 40 s at n = 100,000 (its LAPJV starts closer).
+    arc_rows, arc_cols = grouped.arcs
+    among = inside[arc_rows] & inside[arc_cols]
     short_rows, short_cols = local[short[:arcs]], local[partner[:arcs]]
-    rows = np.concatenate([rows, old_at[:, 0], short_rows])
-    cols = np.concatenate([cols, old_at[:, 1], short_cols])
-    vals = np.concatenate(
-        [
-            vals,
-            score_pairs(enc, people[old_at[:, 0]], people[old_at[:, 1]]),
-            score_pairs(enc, people[short_rows], people[short_cols]),
-        ]
-    )
+    rows = np.concatenate([local[arc_rows[among]], old_at[:, 0], short_rows])
+    cols = np.concatenate([local[arc_cols[among]], old_at[:, 1], short_cols])
+    vals = score_pairs(enc, people[rows], people[cols])
     ok = vals > 0
     arcs_in = (rows[ok], cols[ok], vals[ok])
     # Let go of what the relaxation does not need: it holds the peak memory of the round.
-    del rows, cols, vals, ok, short, partner, short_rows, short_cols, most, mate, order
+    del rows, cols, vals, ok, short, partner, short_rows, short_cols, most, mate, order, among
     if start is not None:
         start = Potentials(start.scale, start.row[inside], start.col[inside])
     relaxed = _relax(enc, people, LanguageLattice(enc, people), arcs_in, _REPAIR_ROUNDS, start)

@@ -10,7 +10,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from matching import PastPairing, Profile, RoundRules, plan_round, rounds
-from matching._bound import LanguageLattice
 from matching.checks import check_plan
 from matching.profiles import PersonId, RoundPlan
 from matching.scoring import Encoded, encode, score_pairs
@@ -424,25 +423,6 @@ def test_explain_group_describes_a_group_formed_by_hand() -> None:
 # --- rounds in region groups: the repair across groups -----------------------------------------
 
 
-def _grouped_pairs(
-    enc: Encoded, free: npt.NDArray[np.intp]
-) -> tuple[list[tuple[int, int]], npt.NDArray[np.float64]]:
-    """The pairs and prices of the region groups alone, before the repair."""
-    pairs: list[tuple[int, int]] = []
-    y = np.zeros(free.size)
-    for group in rounds._blocks(enc, free, rounds._GLOBAL_LIMIT):
-        relaxed = rounds._relax(
-            enc,
-            group,
-            LanguageLattice(enc, group),
-            rounds._candidates(enc, group, rounds._blocks(enc, group)),
-            rounds._GROUP_ROUNDS,
-        )
-        pairs += rounds._round(enc, group, relaxed)[0]
-        y[group] = relaxed.y
-    return pairs, y
-
-
 def _total(enc: Encoded, pairs: list[tuple[int, int]]) -> float:
     at = np.array(pairs, dtype=np.intp).reshape(-1, 2)
     return float(score_pairs(enc, at[:, 0], at[:, 1]).sum())
@@ -462,7 +442,8 @@ def test_repair_across_groups_only_gains(
         population(n, seed), neighbours=NEIGHBOURS, kept_apart=(), today=TODAY, rules=rules
     )
     free = np.arange(n, dtype=np.intp)
-    before, y = _grouped_pairs(enc, free)
+    grouped = rounds._by_groups(enc, free)
+    before, y = grouped.pairs, grouped.y
     changed: list[npt.NDArray[np.intp]] = []
     real_relax = rounds._relax
 
@@ -471,7 +452,7 @@ def test_repair_across_groups_only_gains(
         return real_relax(enc_, people, *args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(rounds, "_relax", spy)
-    after, y_after = rounds._repair(enc, free, before, y)
+    after, y_after = rounds._repair(enc, free, grouped)
     assert len(changed) == 1 and changed[0].size <= limit
     flat = np.array(after, dtype=np.intp).ravel()
     assert np.unique(flat).size == flat.size
@@ -492,10 +473,10 @@ def test_repair_leaves_a_plan_alone_when_no_price_falls_short(
     rules = RoundRules(block_size=50)
     enc = encode(population(200, 4), neighbours=NEIGHBOURS, kept_apart=(), today=TODAY, rules=rules)
     free = np.arange(200, dtype=np.intp)
-    pairs, _ = _grouped_pairs(enc, free)
+    grouped = rounds._by_groups(enc, free)
     # Prices that cover every pair: nobody is short, nothing to repair.
     y = np.full(200, 1000.0)
-    assert rounds._repair(enc, free, pairs, y) == (pairs, y)
+    assert rounds._repair(enc, free, replace(grouped, y=y)) == (grouped.pairs, y)
 
 
 def test_neighbourhood_holds_both_ends_and_their_mates() -> None:
@@ -524,3 +505,23 @@ def test_symmetric_graph_holds_each_edge_both_ways_once(
     assert list(zip(row_of.tolist(), graph.indices.tolist(), strict=True)) == expected
     for i, j, w in zip(row_of.tolist(), graph.indices.tolist(), graph.data.tolist(), strict=True):
         assert w == (i + j + 1.0) * 0.25 + min(i, j)
+
+
+def test_groups_keep_the_arcs_of_their_relaxations_once_each(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The repair starts from these arcs: allowed pairs within one group each, every edge
+    # once.
+    monkeypatch.setattr(rounds, "_GLOBAL_LIMIT", 100)
+    rules = RoundRules(block_size=50)
+    enc = encode(population(400, 5), neighbours=NEIGHBOURS, kept_apart=(), today=TODAY, rules=rules)
+    free = np.arange(400, dtype=np.intp)
+    rows, cols = rounds._by_groups(enc, free).arcs
+    assert rows.size > 400
+    assert np.all(rows < cols)
+    assert np.unique(rows.astype(np.int64) * 400 + cols).size == rows.size
+    assert np.all(score_pairs(enc, free[rows], free[cols]) > 0)
+    group_of = np.zeros(400, dtype=np.intp)
+    for k, group in enumerate(rounds._blocks(enc, free, 100)):
+        group_of[group] = k
+    assert np.all(group_of[rows] == group_of[cols])
