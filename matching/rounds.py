@@ -345,9 +345,10 @@ def _by_groups(enc: Encoded, free: IntArray) -> _Grouped:
 def _repair(
     enc: Encoded, free: IntArray, grouped: _Grouped
 ) -> tuple[list[tuple[int, int]], FloatArray]:
-    """Pairs and prices (positions in ``free``) improved by one relaxation over the people
-    whom ``y`` leaves short of some pair, the partners the lattice names for them, and
-    the mates of both: a neighbourhood that holds every pair it changes.
+    """The groups' pairs and prices (by position in ``free``) improved by one relaxation
+    over the people whom those prices leave short of some pair, the partners the lattice
+    names for them, and the mates of both: a neighbourhood that holds every pair it
+    changes.
 
     Its candidates are the groups' arcs among them (their candidates and what pricing
     added), their current pairs and the short pairs; it starts from the groups'
