@@ -467,9 +467,7 @@ def test_repair_across_groups_only_gains(
     np.testing.assert_array_equal(y_after[outside], y[outside])
 
 
-def test_repair_leaves_a_plan_alone_when_no_price_falls_short(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_repair_leaves_a_plan_alone_when_no_price_falls_short() -> None:
     rules = RoundRules(block_size=50)
     enc = encode(population(200, 4), neighbours=NEIGHBOURS, kept_apart=(), today=TODAY, rules=rules)
     free = np.arange(200, dtype=np.intp)
