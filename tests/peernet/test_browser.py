@@ -254,3 +254,36 @@ async def test_a_coordinator_imports_a_registration_list_on_a_phone(
             assert "Sanne Bakker" in await page.content()
         finally:
             await browser.close()
+
+
+async def test_the_themes_of_a_region_fit_a_phone(live_server: str) -> None:
+    """The half-year table has a column per theme: it scrolls within itself on a phone,
+    and the page does not scroll sideways."""
+    from datetime import UTC, datetime
+
+    from playwright.async_api import async_playwright
+
+    from peernet.attendees.consents import STATISTICS, give_optional_consent
+
+    themes = ["polarisation", "triggers_breeding_ground", "online_radicalisation", "signalling_assessment"]
+    for n in range(30):
+        person = await an_attendee(
+            f"Rotterdammer {n}",
+            region="rotterdam",
+            gaps=[themes[n % 4], themes[(n + 1) % 4]],
+            expertise=[themes[(n + 2) % 4]],
+        )
+        person.confirmed_at = datetime(2025 + n % 2, 3 + 6 * (n % 3 // 2), 1, tzinfo=UTC)
+        await person.save(update_fields=["confirmed_at"])
+        await give_optional_consent(person, STATISTICS, locale="nl", channel="test")
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = await browser.new_page(viewport={"width": 390, "height": 844})
+            for path in ("/themes/rotterdam", "/themes/rotterdam?lang=en", "/themes"):
+                await page.goto(f"{live_server}{path}")
+                assert await page.locator("table").count() > 0
+                width = await page.evaluate("document.documentElement.scrollWidth")
+                assert width <= 390, f"{path} is {width} px wide on a phone"
+        finally:
+            await browser.close()
