@@ -4,6 +4,7 @@ is a form POST answered with a redirect (post/redirect/get), so a reload repeats
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 from typing import Any
 
@@ -74,12 +75,18 @@ async def plan(request: Request) -> Response:
     return RedirectResponse(f"/coordinator/rounds/{rnd.id}?done=planned", status_code=303)
 
 
+def name_order(name: str) -> str:
+    """A name as it sorts in a Dutch list: accents and case aside, so that "Ümit" comes
+    with the U and "Ilse Çelik" before "Ilse Yılmaz" (a database sorts by code point)."""
+    flat = unicodedata.normalize("NFKD", name.replace("ı", "i"))
+    return "".join(char for char in flat if not unicodedata.combining(char)).casefold()
+
+
 async def _people() -> list[Attendee]:
-    return (
-        await Attendee.filter(status=AttendeeStatus.ACTIVE)
-        .order_by("name", "id")
-        .only("id", "name", "role", "region")
+    people = await Attendee.filter(status=AttendeeStatus.ACTIVE).only(
+        "id", "name", "role", "region"
     )
+    return sorted(people, key=lambda a: (name_order(a.name), a.id))
 
 
 async def _round_page(

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from peernet.attendees.models import Attendee
+from peernet.attendees.models import Attendee, AttendeeStatus
 from peernet.errors import NotFound
 from peernet.feedback.models import MatchFeedback, MeetingAnswer
 from peernet.i18n import translate
@@ -33,6 +33,7 @@ from peernet.rounds.models import (
 )
 from peernet.rounds.unmatched import describe_unmatched
 from peernet.taxonomy.service import get_taxonomy
+from peernet.web.dates import percent
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,8 @@ def _member(attendee: Attendee, locale: str) -> Member:
     region = taxonomy.regions.get(attendee.region)
     return Member(
         id=attendee.id,
-        name=attendee.name,
+        # Someone who erased their data is named as a former participant everywhere.
+        name=attendee.name or translate(locale, "rights.former"),
         role=attendee.role,
         role_label=role.label(locale) if role else attendee.role,
         discipline_label=discipline.label(locale) if discipline else "",
@@ -170,11 +172,6 @@ def neutral_reasons(
     return list(dict.fromkeys(out))
 
 
-def _percent(share: float, locale: str) -> str:
-    text = f"{share * 100:.0f}%"
-    return text
-
-
 def at_least(certificate: float) -> str:
     """The certificate as a floor, never rounded up: 0.99996 -> "99.9"."""
     return f"{math.floor(certificate * 1000) / 10:.1f}"
@@ -191,20 +188,24 @@ def figures(stats: Mapping[str, Any], locale: str) -> list[str]:
     quality = at_least(float(stats.get("certificate", 1.0)))
     if locale == "nl":
         quality = quality.replace(".", ",")
+
+    def counted(key: str, count: int) -> str:
+        return t(f"{key}_one" if count == 1 else key, count=count)
+
     out = [
         t(
             "rounds.figures.groups",
             people=stats["people"],
-            pairs=stats["pairs"],
-            trios=stats["trios"],
+            pairs=counted("rounds.figures.pairs", stats["pairs"]),
+            trios=counted("rounds.figures.trios", stats["trios"]),
             unmatched=stats["unmatched"],
         ),
-        t("rounds.figures.gaps", share=_percent(stats["share_gap_covered"], locale)),
+        t("rounds.figures.gaps", share=percent(stats["share_gap_covered"], locale, 1)),
         t(
             "rounds.figures.disciplines",
-            share=_percent(stats["share_cross_disciplinary"], locale),
+            share=percent(stats["share_cross_disciplinary"], locale, 1),
         ),
-        t("rounds.figures.region", share=_percent(stats["share_same_region"], locale)),
+        t("rounds.figures.region", share=percent(stats["share_same_region"], locale, 1)),
         t("rounds.figures.repeats", repeats=stats["repeats"]),
     ]
     certificate = float(stats.get("certificate", 1.0))
@@ -251,6 +252,7 @@ async def round_view(round_id: int, locale: str) -> RoundView:
     previous = rnd.previous or None
     before_groups: list[list[int]] = previous["groups"] if previous else []
     rejected = stats.get("rejected_pins", [])
+    refused = {frozenset((int(r["a"]), int(r["b"]))) for r in rejected}
 
     ids: set[int] = {a for g in by_match.values() for a in g}
     ids |= {int(e["person"]) for e in unmatched_entries}
@@ -305,10 +307,13 @@ async def round_view(round_id: int, locale: str) -> RoundView:
         unmatched=unmatched,
         changes=tuple(changes),
         excluded=tuple(people[e.attendee_id] for e in exclusions if e.attendee_id in people),
+        # The pins the plan kept; those it refused are listed with their reason instead.
         pins=tuple(
             (people[p.attendee_a_id], people[p.attendee_b_id])
             for p in pins
-            if p.attendee_a_id in people and p.attendee_b_id in people
+            if p.attendee_a_id in people
+            and p.attendee_b_id in people
+            and frozenset((p.attendee_a_id, p.attendee_b_id)) not in refused
         ),
         kept_apart=tuple(
             (people[k.attendee_a_id], people[k.attendee_b_id])
@@ -409,6 +414,10 @@ async def member_texts(
     previews: dict[int, list[Preview]] = {}
     for group in view.groups:
         members = [attendees[m.id] for m in group.members if m.id in attendees]
+        if any(m.status is AttendeeStatus.ERASED for m in members):
+            # Nobody is introduced to someone who erased their data: publishing regroups
+            # the others, so there is no introduction to show.
+            continue
         previews[group.match_id] = [
             Preview(
                 id=me.id,

@@ -40,9 +40,11 @@ def number(value: float, locale: str) -> str:
     return format_decimal(value, locale=_cldr(locale))
 
 
-def percent(share: float, locale: str) -> str:
-    """0.857 -> "86%"; Babel places the sign the local way."""
-    return format_percent(share, locale=_cldr(locale))
+def percent(share: float, locale: str, decimals: int = 0) -> str:
+    """0.857 -> "86%", or with one decimal "85,7%" (nl) and "85.7%" (en); Babel places
+    the sign and the decimal mark the local way."""
+    pattern = "#,##0%" if decimals <= 0 else "#,##0." + "0" * decimals + "%"
+    return format_percent(share, pattern, locale=_cldr(locale))
 
 
 def month(period: str, locale: str, *, short: bool = False) -> str:

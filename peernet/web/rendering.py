@@ -14,7 +14,7 @@ from peernet.attendees.consents import OPTIONAL_PURPOSES, current_consent, optio
 from peernet.i18n import catalog, pick_locale, translate
 from peernet.settings import LOCALES, Settings
 from peernet.taxonomy.service import get_taxonomy
-from peernet.web.dates import local_date
+from peernet.web.dates import local_date, percent
 
 LANG_COOKIE = "peernet_lang"
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -22,6 +22,7 @@ templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.globals["current_consent"] = current_consent
 templates.env.globals["optional_consent"] = optional_consent
 templates.env.globals["optional_purposes"] = OPTIONAL_PURPOSES
+templates.env.globals["percent"] = percent
 
 
 def settings_of(request: Request) -> Settings:

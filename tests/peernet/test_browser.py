@@ -265,7 +265,12 @@ async def test_the_themes_of_a_region_fit_a_phone(live_server: str) -> None:
 
     from peernet.attendees.consents import STATISTICS, give_optional_consent
 
-    themes = ["polarisation", "triggers_breeding_ground", "online_radicalisation", "signalling_assessment"]
+    themes = [
+        "polarisation",
+        "triggers_breeding_ground",
+        "online_radicalisation",
+        "signalling_assessment",
+    ]
     for n in range(30):
         person = await an_attendee(
             f"Rotterdammer {n}",

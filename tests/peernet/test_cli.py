@@ -61,7 +61,7 @@ def test_migrate_create_event_and_demo_data_from_the_command_line(
     assert "0 attendees created" in run("demo-data", env=sqlite_env).stdout
     planned = run("plan-round", "--period", "2026-12", env=sqlite_env)
     assert planned.returncode == 0, planned.stderr
-    assert "320 people: 160 pairs, 0 trio(s), 0 not matched." in planned.stdout
+    assert "320 people: 160 pairs, 0 trios, 0 not matched." in planned.stdout
     assert "Repeated pairs: 0." in planned.stdout
     assert "This is provably the best possible plan." in planned.stdout
     shown = run("plan-round", "--period", "2026-12", "--show", env=sqlite_env)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from itertools import combinations
 
@@ -79,7 +80,7 @@ async def test_a_coordinator_plans_adjusts_and_publishes_a_month_in_the_browser(
     page = await client.get(kept.headers["location"])
     assert "Wat is er veranderd sinds versie 1?" in page.text
     assert "Cijfers eerst en nu" in page.text
-    assert '<th scope="row">Niet gekoppeld</th>\n    <td>0</td>\n    <td>1</td>' in page.text
+    assert '<th scope="row">Niet gekoppeld</th>\n    <td>0</td><td>1</td>' in page.text
     assert "Nooit aan elkaar gekoppeld" in page.text
     # Three people, two of them kept apart: one is left out, and the page says why.
     assert "Niet gekoppeld (1)" in page.text
@@ -195,3 +196,69 @@ async def api_view(round_id: int) -> dict[str, object]:
 
     view = await round_view(round_id, "nl")
     return {"groups": [{"members": [{"id": m.id} for m in g.members]} for g in view.groups]}
+
+
+async def _a_planned_round(client: httpx.AsyncClient) -> str:
+    planned = await post_form(
+        client, "/coordinator/rounds", "/coordinator/rounds", {"period": "2026-12"}
+    )
+    assert planned.status_code == 303
+    return planned.headers["location"].split("?")[0]
+
+
+async def test_someone_who_erased_their_data_reads_as_a_former_participant(
+    coordinator_client: httpx.AsyncClient, settings: Settings
+) -> None:
+    from peernet.attendees.rights import erase_attendee
+
+    client = coordinator_client
+    anouk, _ = await a_pair()
+    url = await _a_planned_round(client)
+    assert await erase_attendee(settings, anouk.id, actor="cli", reason="request")
+    page = (await client.get(url)).text
+    group = page[page.index('<section class="group"') : page.index("</section>")]
+    assert "Oud-deelnemer" in group
+    assert "Anouk" not in page
+    # No sentence or line with a hole where the name or the organisation was.
+    lines = [line.strip() for line in re.sub(r"<[^>]+>", "\n", group).splitlines()]
+    assert not [line for line in lines if "  " in line or line.endswith("·")]
+    assert "· ·" not in group
+
+
+async def test_a_refused_pin_is_said_at_the_top_and_not_listed_as_pinned(
+    coordinator_client: httpx.AsyncClient,
+) -> None:
+    client = coordinator_client
+    await a_pair()
+    sanne = await an_attendee("Sanne de Vries", role="teacher")
+    mehmet = await an_attendee("Mehmet Brouwer", role="teacher")
+    url = await _a_planned_round(client)
+    pinned = await post_form(
+        client, url, f"{url}/pin", {"attendee_a": str(sanne.id), "attendee_b": str(mehmet.id)}
+    )
+    page = (await client.get(pinned.headers["location"])).text
+    top = page[: page.index('id="groups"')]
+    assert "Deze vastzettingen heeft de indeling niet overgenomen" in top
+    assert "Sanne de Vries + Mehmet Brouwer: zelfde vakgebied" in top
+    assert "Vastgezet in deze ronde" not in page
+    assert page.count("Sanne de Vries + Mehmet Brouwer") == 2  # at the top and in its list
+    # The refused pin can be taken away where it is listed.
+    unpinned = await post_form(
+        client, url, f"{url}/unpin", {"attendee_a": str(sanne.id), "attendee_b": str(mehmet.id)}
+    )
+    page = (await client.get(unpinned.headers["location"])).text
+    assert "Sanne de Vries + Mehmet Brouwer" not in page
+
+
+async def test_the_people_to_choose_are_in_dutch_name_order_with_one_id_per_field(
+    coordinator_client: httpx.AsyncClient,
+) -> None:
+    client = coordinator_client
+    for name in ("Zoë Bakker", "Ümit Aydın", "Ilse Yılmaz", "Ilse Çelik", "anna Smit"):
+        await an_attendee(name, role="teacher" if name[0] in "ZI" else "youth_worker")
+    page = (await client.get(await _a_planned_round(client))).text
+    form = page[page.index('id="pin-attendee_a"') :]
+    shown = re.findall(r'<option value="\d+">([^<]+) \(#\d+\)</option>', form.split("</select>")[0])
+    assert shown == ["anna Smit", "Ilse Çelik", "Ilse Yılmaz", "Ümit Aydın", "Zoë Bakker"]
+    ids = re.findall(r'\bid="([^"]+)"', page)
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)

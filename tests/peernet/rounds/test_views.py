@@ -31,11 +31,14 @@ def test_the_quality_is_a_floor_never_rounded_up(certificate: float, shown: str)
 
 def test_the_figures_read_as_sentences_in_both_languages() -> None:
     nl = figures(STATS, "nl")
-    assert nl[0] == "7 mensen: 2 paren, 1 trio('s), 0 niet gekoppeld."
+    assert nl[0] == "7 mensen: 2 paren, 1 trio, 0 niet gekoppeld."
     assert (
         nl[1]
-        == "Bij 86% van de gekoppelde mensen weet de ander veel van iets wat zij willen leren."
+        == "Bij 85,7% van de gekoppelde mensen weet de ander veel van iets wat zij willen leren."
     )
+    en = figures({**STATS, "pairs": 1, "trios": 0}, "en")
+    assert en[0] == "7 people: 1 pair, 0 trios, 0 not matched."
+    assert en[2] == "100.0% of the pairs cross disciplines."
     assert nl[-1] == "Dit is aantoonbaar de best mogelijke indeling."
     short = figures({**STATS, "certificate": 0.99962}, "nl")[-1]
     assert short == "Deze indeling is minstens 99,9% zo goed als de best mogelijke."
