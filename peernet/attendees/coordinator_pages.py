@@ -105,7 +105,10 @@ async def _person_page(
     others = [
         a
         for a in await directory.all_attendees()
-        if a.id != attendee_id and a.id not in {k.id for k in view.kept_apart}
+        if a.id != attendee_id
+        and a.id not in {k.id for k in view.kept_apart}
+        # Nobody is paired with someone who erased their data: nothing to keep apart.
+        and a.status is not AttendeeStatus.ERASED
     ]
     return render_coordinator(
         request,

@@ -131,6 +131,7 @@ class MatchHistory:
     answer: str | None = None
     rating: int | None = None
     feedback_due: bool = False
+    draft: bool = False  # a draft's group: nobody has been introduced yet
 
 
 @dataclass
@@ -198,6 +199,7 @@ async def person_view(attendee_id: int) -> PersonView:
                 answer=str(feedback.answer) if feedback and feedback.answer else None,
                 rating=feedback.rating if feedback else None,
                 feedback_due=feedback is None and match.feedback_due_at is not None,
+                draft=match.round.status is RoundStatus.DRAFT,
             )
         )
     apart_ids = [

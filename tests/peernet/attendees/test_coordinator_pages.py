@@ -136,9 +136,10 @@ async def test_the_person_page_shows_profile_consents_events_and_matches(
     assert page.status_code == 200
     text = page.text
     assert "anouk.de.vries@example.org" in text
-    assert "matching_and_email, tekstversie 2026-11-1" in text
+    assert "Koppelen en mail daarover, tekstversie 2026-11-1" in text
+    assert "via het aanmeldformulier" in text
     assert "Terugkomdag OMEI Utrecht — 12 november 2026" in text
-    assert f'<a href="/coordinator/rounds/{rnd.id}">2026-11</a>' in text
+    assert f'<a href="/coordinator/rounds/{rnd.id}">2026-11</a></td>' in text
     assert f'<a href="/coordinator/attendees/{ruud.id}">Ruud van &#39;t Hoff</a>' in text
     assert "Gesproken (4/5)" in text
     assert (await coordinator_client.get("/coordinator/attendees/999999")).status_code == 404
@@ -282,3 +283,22 @@ async def test_exclusions_raced_store_one_and_leave_a_consistent_draft(
     members = {m.attendee_id for m in await MatchMember.filter(match__round_id=rnd.id)}
     assert anouk.id not in members
     assert ruud.id in members
+
+
+async def test_the_person_page_marks_a_draft_and_offers_nobody_erased(
+    coordinator_client: httpx.AsyncClient, settings: Settings
+) -> None:
+    from peernet.attendees.rights import erase_attendee
+
+    anouk, ruud = await a_pair()
+    bram = await an_attendee("Bram Smit", role="youth_worker")
+    draft, _ = await propose_round(settings, "2026-12")
+    assert await erase_attendee(settings, bram.id, actor="cli", reason="request")
+    text = (await coordinator_client.get(f"/coordinator/attendees/{anouk.id}")).text
+    assert (
+        f'<a href="/coordinator/rounds/{draft.id}">2026-12</a> '
+        '<span class="muted">(concept, nog niet verstuurd)</span>'
+    ) in text
+    keep_apart = text[text.index('<select id="other"') : text.index("</select>")]
+    assert f'value="{ruud.id}"' in keep_apart
+    assert f'value="{bram.id}"' not in keep_apart and "()" not in keep_apart
