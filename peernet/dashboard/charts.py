@@ -10,6 +10,7 @@ SVG <title>, which browsers show on hover by themselves.
 
 from __future__ import annotations
 
+import math
 import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
@@ -67,8 +68,22 @@ def _style(colors: Sequence[str]) -> Style:
     )
 
 
-def _config(colors: Sequence[str], height: int, **options: Any) -> dict[str, Any]:
+def whole_axis(highest: float) -> list[int]:
+    """Axis labels for counts: whole numbers from 0 up to ``highest`` or just past it, in
+    steps of 1, 2 or 5 times a power of ten, at most six (pygal's own would read 0, 0.1,
+    ... 1 for a count of one)."""
+    decade = 1
+    while True:
+        for step in (decade, 2 * decade, 5 * decade):
+            if highest <= 5 * step:
+                top = max(math.ceil(highest / step), 1) * step
+                return list(range(0, top + 1, step))
+        decade *= 10
+
+
+def _config(colors: Sequence[str], height: int, no_data: str, **options: Any) -> dict[str, Any]:
     return {
+        "no_data_text": no_data,
         "style": _style(colors),
         "width": WIDTH,
         "height": height,
@@ -146,12 +161,18 @@ def stacked_bars(
     labels: Sequence[str],
     series: Sequence[tuple[str, str, Sequence[int]]],
     formatter: Callable[[float], str] = str,
+    *,
+    no_data: str,
 ) -> Picture:
-    """Horizontal stacked bars, one per label, the first label on top (name, colour, values)."""
+    """Horizontal stacked bars of counts, one per label, the first label on top (name,
+    colour, values); ``no_data`` is written when every count is 0."""
+    totals = [sum(values) for values in zip(*(v for _, _, v in series), strict=True)]
     chart = pygal.HorizontalStackedBar(
         **_config(
             [colour for _, colour, _ in series],
             height=150 + 34 * len(labels),
+            no_data=no_data,
+            y_labels=whole_axis(max(totals, default=0)),
             truncate_label=28,
             value_formatter=formatter,
             print_values=False,
@@ -203,12 +224,16 @@ def growth_bars(
     new: Sequence[int],
     names: tuple[str, str],
     formatter: Callable[[float], str] = str,
+    *,
+    no_data: str,
 ) -> Picture:
     """One bar per month as high as the running total, its top part the month's newcomers."""
     chart = pygal.StackedBar(
         **_config(
             [PAUSED, ACTIVE],
             height=380,
+            no_data=no_data,
+            y_labels=whole_axis(max((b + n for b, n in zip(before, new, strict=True)), default=0)),
             x_label_rotation=0 if len(months) <= 6 else -40,
             print_values=False,
             show_y_guides=True,
@@ -229,11 +254,14 @@ def over_rounds(
     series: Sequence[tuple[str, str, Sequence[float | None]]],
     *,
     formatter: Callable[[float], str],
+    no_data: str,
     kind: str = "line",
     range_: tuple[float, float] | None = None,
+    counts: bool = False,
 ) -> Picture:
     """Figures per round, oldest first: bars (a share per round) or lines (a running count);
-    the value axis always starts at zero."""
+    the value axis always starts at zero, and counts in whole numbers. ``no_data`` is
+    written when there is no value at all."""
     options: dict[str, Any] = {
         "show_y_guides": True,
         "dots_size": 5,
@@ -246,10 +274,14 @@ def over_rounds(
     }
     if range_ is not None:
         options["range"] = range_
+    if counts:
+        shown = [v for _, _, vs in series for v in vs if v is not None]
+        options["y_labels"] = whole_axis(max(shown, default=0))
     chart = (pygal.Bar if kind == "bar" else pygal.Line)(
         **_config(
             [colour for _, colour, _ in series],
             height=360,
+            no_data=no_data,
             x_label_rotation=0 if len(labels) <= 6 else -40,
             **options,
         )

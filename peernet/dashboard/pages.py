@@ -62,6 +62,7 @@ def _status_picture(
             (t("dashboard.status.pending"), charts.PENDING, [g.pending for g in groups]),
         ],
         lambda v: number(v, locale),
+        no_data=t("chart.no_data"),
     )
 
 
@@ -101,6 +102,7 @@ def dashboard_pictures(figures: service.Dashboard, locale: str) -> dict[str, cha
             [m.new for m in shown],
             (t("dashboard.growth.before"), t("dashboard.growth.new")),
             lambda v: number(v, locale),
+            no_data=t("chart.no_data"),
         )
     grid = figures.grid
     if grid is not None and grid.total:
@@ -162,6 +164,7 @@ def results_pictures(found: service.Results, locale: str) -> dict[str, charts.Pi
                 )
             ],
             formatter=lambda v: percent(v / 100, locale),
+            no_data=t("chart.no_data"),
             kind="bar",
             range_=(0, 100),
         )
@@ -183,6 +186,8 @@ def results_pictures(found: service.Results, locale: str) -> dict[str, charts.Pi
                 ),
             ],
             formatter=lambda v: number(v, locale),
+            no_data=t("chart.no_data"),
+            counts=True,
         )
         newest_first = list(reversed(found.rounds))
         pictures["ratings"] = charts.stacked_bars(
@@ -199,6 +204,7 @@ def results_pictures(found: service.Results, locale: str) -> dict[str, charts.Pi
                 for rating, colour in zip(service.RATINGS, charts.RATING_COLOURS, strict=True)
             ],
             lambda v: number(v, locale),
+            no_data=t("chart.no_data"),
         )
     return pictures
 

@@ -40,6 +40,7 @@ def test_stacked_bars_keep_every_value_as_a_hover_title() -> None:
         ["Rotterdam", "Den Haag"],
         [("Actief", charts.ACTIVE, [1234, 3]), ("Gepauzeerd", charts.PAUSED, [5, 0])],
         lambda v: f"{v:,.0f}".replace(",", "."),
+        no_data="Nog geen gegevens",
     )
     root = parsed(picture)
     assert_static_and_named(root, "Deelnemers per politie-eenheid", "Gestapelde staven")
@@ -53,7 +54,12 @@ def test_stacked_bars_keep_every_value_as_a_hover_title() -> None:
 def test_the_first_label_is_drawn_on_top() -> None:
     root = parsed(
         charts.stacked_bars(
-            "regions", "t", "d", ["Bovenaan", "Onderaan"], [("Actief", charts.ACTIVE, [1, 2])]
+            "regions",
+            "t",
+            "d",
+            ["Bovenaan", "Onderaan"],
+            [("Actief", charts.ACTIVE, [1, 2])],
+            no_data="-",
         )
     )
     labels = {
@@ -86,7 +92,14 @@ def test_theme_bars_write_every_label_in_full_and_every_number() -> None:
 
 def test_growth_bars_are_as_high_as_the_running_total() -> None:
     picture = charts.growth_bars(
-        "growth", "Groei", "Staven", ["sep 2026", "okt 2026"], [0, 2], [2, 3], ("Al", "Nieuw")
+        "growth",
+        "Groei",
+        "Staven",
+        ["sep 2026", "okt 2026"],
+        [0, 2],
+        [2, 3],
+        ("Al", "Nieuw"),
+        no_data="-",
     )
     found = texts(parsed(picture))
     assert {"sep 2026: 2", "okt 2026: 2", "okt 2026: 3"} <= set(found)
@@ -102,12 +115,64 @@ def test_lines_over_rounds_print_their_values() -> None:
             ["okt 2026", "nov 2026"],
             [("Ontmoet", charts.ACTIVE, [100, 50])],
             formatter=lambda v: f"{v:.0f} %",
+            no_data="-",
             kind="bar",
             range_=(0, 100),
         )
     )
     found = texts(root)
     assert {"100 %", "50 %", "okt 2026", "nov 2026"} <= set(found)
+
+
+@pytest.mark.parametrize(
+    ("highest", "labels"),
+    [
+        (0, [0, 1]),
+        (1, [0, 1]),
+        (3, [0, 1, 2, 3]),
+        (5, [0, 1, 2, 3, 4, 5]),
+        (6, [0, 2, 4, 6]),
+        (11, [0, 5, 10, 15]),
+        (49, [0, 10, 20, 30, 40, 50]),
+        (1234, [0, 500, 1000, 1500]),
+    ],
+)
+def test_counts_are_drawn_on_a_whole_number_axis(highest: int, labels: list[int]) -> None:
+    assert charts.whole_axis(highest) == labels
+
+
+def test_a_count_of_one_has_no_fractions_on_its_axis() -> None:
+    root = parsed(
+        charts.over_rounds(
+            "network",
+            "Netwerk",
+            "Lijnen",
+            ["okt 2026", "nov 2026"],
+            [("Over vakgebieden heen", charts.ACTIVE, [0, 1])],
+            formatter=lambda v: f"{v:.1f}",
+            no_data="-",
+            counts=True,
+        )
+    )
+    axis = [t for t in texts(root) if t.replace(".", "").isdigit()]
+    assert "0.1" not in axis and "0.5" not in axis
+    assert {"0.0", "1.0"} <= set(axis)
+
+
+def test_a_chart_without_any_value_says_so_in_the_page_language() -> None:
+    found = texts(
+        parsed(
+            charts.stacked_bars(
+                "ratings",
+                "Beoordelingen",
+                "Staven",
+                ["november 2026"],
+                [("1", charts.ACTIVE, [0]), ("2", charts.PAUSED, [0])],
+                no_data="Nog geen gegevens",
+            )
+        )
+    )
+    assert "Nog geen gegevens" in found and "No data" not in found
 
 
 def test_the_heat_grid_is_a_triangle_with_a_number_in_every_cell() -> None:
