@@ -81,7 +81,8 @@ async def export_csv(request: Request) -> Response:
     rows = await exporting.export_attendees(
         search, coordinator=current_coordinator(request), form="csv"
     )
-    return _csv_response(exporting.to_csv(exporting.ATTENDEE_COLUMNS, rows), "attendees.csv")
+    text = exporting.to_csv(exporting.ATTENDEE_COLUMNS, rows, locale=request_locale(request))
+    return _csv_response(text, "attendees.csv")
 
 
 @coordinator_page
@@ -89,9 +90,8 @@ async def groups_csv(request: Request) -> Response:
     rnd, rows = await exporting.export_groups(
         request.path_params["round_id"], coordinator=current_coordinator(request), form="csv"
     )
-    return _csv_response(
-        exporting.to_csv(exporting.GROUP_COLUMNS, rows), f"groups-{rnd.period}.csv"
-    )
+    text = exporting.to_csv(exporting.GROUP_COLUMNS, rows, locale=request_locale(request))
+    return _csv_response(text, f"groups-{rnd.period}.csv")
 
 
 async def _person_page(

@@ -82,9 +82,15 @@ def attendee_row(attendee: Attendee) -> dict[str, Any]:
     }
 
 
-def to_csv(columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> str:
+def csv_delimiter(locale: str) -> str:
+    """What a spreadsheet in the reader's language splits columns on: Dutch Excel takes
+    the comma for the decimal mark and splits on semicolons; English Excel on commas."""
+    return ";" if locale == "nl" else ","
+
+
+def to_csv(columns: Sequence[str], rows: Iterable[dict[str, Any]], *, locale: str) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv.writer(buffer, delimiter=csv_delimiter(locale), lineterminator="\r\n")
     writer.writerow(columns)
     for row in rows:
         cells = []

@@ -20,6 +20,7 @@ from tortoise.transactions import in_transaction
 from notifications import Address
 from peernet import clock
 from peernet.attendees.consents import current_version
+from peernet.attendees.exporting import csv_delimiter
 from peernet.attendees.models import Attendance, Attendee, AttendeeStatus, ImportBatch, Signup
 from peernet.attendees.schemas import SingleLine, _deliverable_email
 from peernet.attendees.service import hash_token, normalize_email
@@ -112,7 +113,7 @@ def content_hash(content: bytes) -> str:
 
 def template_csv(locale: str) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";" if locale == "nl" else ",", lineterminator="\r\n")
+    writer = csv.writer(buffer, delimiter=csv_delimiter(locale), lineterminator="\r\n")
     writer.writerow(TEMPLATE_HEADERS.get(locale, COLUMNS))
     taxonomy = get_taxonomy()
     writer.writerow(

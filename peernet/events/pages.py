@@ -20,7 +20,7 @@ from peernet.events import registrations, service
 from peernet.events.models import Event
 from peernet.themes.suggestions import suggestions_for
 from peernet.web import csrf
-from peernet.web.rendering import render, render_coordinator, settings_of
+from peernet.web.rendering import render, render_coordinator, request_locale, settings_of
 
 FIELDS = (
     "title",
@@ -176,7 +176,8 @@ async def registrations_csv(request: Request) -> Response:
         details={"rows": len(rows)},
     )
     return Response(
-        "\ufeff" + to_csv(REGISTRATION_COLUMNS, (vars(r) for r in rows)),
+        "\ufeff"
+        + to_csv(REGISTRATION_COLUMNS, (vars(r) for r in rows), locale=request_locale(request)),
         media_type="text/csv; charset=utf-8",
         headers={
             "Content-Disposition": f'attachment; filename="registrations-{event.slug}.csv"',

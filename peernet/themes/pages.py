@@ -86,13 +86,14 @@ def _csv(text: str, filename: str) -> Response:
 
 async def overview_csv(request: Request) -> Response:
     rows = service.as_rows(await service.themes_overview())
-    return _csv(to_csv(service.CSV_COLUMNS, rows), "themes.csv")
+    return _csv(to_csv(service.CSV_COLUMNS, rows, locale=request_locale(request)), "themes.csv")
 
 
 async def unit_csv(request: Request) -> Response:
     unit = unit_or_404(request.path_params["unit"])
     rows = service.as_rows(await service.themes_overview(), unit)
-    return _csv(to_csv(service.CSV_COLUMNS, rows), f"themes-{unit}.csv")
+    text = to_csv(service.CSV_COLUMNS, rows, locale=request_locale(request))
+    return _csv(text, f"themes-{unit}.csv")
 
 
 def _document(overview: service.ThemesOverview, unit: str | None) -> dict[str, object]:

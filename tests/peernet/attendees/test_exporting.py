@@ -19,12 +19,13 @@ from tests.peernet.factories import a_pair, a_published_round, an_attendee
 pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
-def parsed(answer: httpx.Response) -> list[dict[str, str]]:
+def parsed(answer: httpx.Response, delimiter: str = ";") -> list[dict[str, str]]:
+    """A download as Dutch Excel reads it (semicolons), or another ``delimiter``."""
     assert answer.status_code == 200
     assert answer.headers["content-type"] == "text/csv; charset=utf-8"
     assert answer.headers["content-disposition"].startswith("attachment;")
     text = answer.content.decode("utf-8-sig")
-    return list(csv.DictReader(io.StringIO(text, newline="")))
+    return list(csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter))
 
 
 def test_cells_a_spreadsheet_would_run_are_neutralised() -> None:
@@ -86,6 +87,9 @@ async def test_the_attendees_csv_is_the_stored_attendees(
     ]
     assert entries[0].actor.startswith("coordinator:")
     assert anouk.id in {int(r["id"]) for r in rows}
+    # In English, the columns are split by commas, as English spreadsheets expect.
+    english = parsed(await coordinator_client.get("/coordinator/attendees.csv?lang=en"), ",")
+    assert [r["name"] for r in english] == [r["name"] for r in rows]
 
 
 async def test_a_rounds_groups_csv_and_json(

@@ -160,7 +160,7 @@ async def test_the_organiser_sees_and_exports_the_list(
     page = await coordinator_client.get("/coordinator/events/utrecht")
     assert "1 met een plaats, 1 op de wachtlijst" in page.text
     exported = await coordinator_client.get("/coordinator/events/utrecht/registrations.csv")
-    rows = list(csv.DictReader(io.StringIO(exported.text.lstrip("\ufeff"))))
+    rows = list(csv.DictReader(io.StringIO(exported.text.lstrip("\ufeff")), delimiter=";"))
     assert [(r["status"], r["position"], r["email"]) for r in rows] == [
         ("registered", "1", seated.email),
         ("waiting", "1", waiting.email),
