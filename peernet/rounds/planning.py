@@ -49,6 +49,8 @@ from peernet.settings import Settings
 from peernet.taxonomy.service import get_taxonomy
 
 PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+# How far ahead a round may be planned, in months.
+MONTHS_AHEAD = 12
 # The figures kept of a previous version, for the diff on the round page.
 _SUMMARY = (
     "people",
@@ -83,12 +85,16 @@ def local_today(settings: Settings) -> date:
 
 
 def check_period(period: object, today: date) -> str:
-    """A period is ``YYYY-MM``, this month or a later one."""
+    """A period is ``YYYY-MM``: this month or one of the next ``MONTHS_AHEAD`` (a round
+    planned years ahead is a typo, and its draft would only grow stale)."""
     found = PERIOD.match(period) if isinstance(period, str) else None
     if not found:
         raise FieldErrors({"period": "invalid_period"})
-    if (int(found.group(1)), int(found.group(2))) < (today.year, today.month):
+    months = (int(found.group(1)) - today.year) * 12 + int(found.group(2)) - today.month
+    if months < 0:
         raise FieldErrors({"period": "period_in_past"})
+    if months > MONTHS_AHEAD:
+        raise FieldErrors({"period": "period_too_far"})
     return str(period)
 
 

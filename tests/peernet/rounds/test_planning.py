@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -141,6 +141,7 @@ async def test_the_next_round_never_repeats_a_pair_and_feedback_is_kept(
         ("2026-1", "invalid_period"),
         ("2026-10", "period_in_past"),
         ("2020-01", "period_in_past"),
+        ("2030-01", "period_too_far"),
     ],
 )
 async def test_a_period_must_be_this_month_or_later(
@@ -150,6 +151,14 @@ async def test_a_period_must_be_this_month_or_later(
         await propose_round(settings, period)
     assert bad.value.errors == {"period": code}
     assert await Round.all().count() == 0
+
+
+def test_a_round_may_be_planned_up_to_a_year_ahead() -> None:
+    today = date(2026, 11, 15)
+    assert check_period("2027-11", today) == "2027-11"
+    with pytest.raises(FieldErrors) as bad:
+        check_period("2027-12", today)
+    assert bad.value.errors == {"period": "period_too_far"}
 
 
 def test_this_month_counts_in_local_time() -> None:
