@@ -9,7 +9,7 @@ from starlette.responses import Response
 from peernet.attendees.consents import current_consent, renew_consent, renewal_offer
 from peernet.web import csrf
 from peernet.web.dates import local_date
-from peernet.web.rendering import message_page, render, request_locale, settings_of
+from peernet.web.rendering import message_page, render, request_locale, settings_of, speak_to
 
 # Inactive attendees are asked whether to stay after this many months (issue 9, item 5).
 
@@ -33,6 +33,7 @@ async def privacy(request: Request) -> Response:
 async def renewal_form(request: Request) -> Response:
     settings = settings_of(request)
     offer = await renewal_offer(settings, request.path_params["token"])
+    speak_to(request, offer.locale)
     cookie, token = csrf.issue_token(request, settings)
     response = render(
         request,

@@ -308,6 +308,7 @@ class RenewalOffer:
     attendee_id: int
     consent: ConsentText
     agreed: bool
+    locale: str  # the attendee's language, for the page when they chose none
 
 
 async def _renewable(*, public_id: str | None = None, id: int | None = None) -> Attendee:
@@ -333,7 +334,12 @@ async def renewal_offer(settings: Settings, token: str) -> RenewalOffer:
         text_version=version,
         withdrawn_at__isnull=True,
     ).exists()
-    return RenewalOffer(attendee_id=attendee.id, consent=CONSENT_TEXTS[version], agreed=agreed)
+    return RenewalOffer(
+        attendee_id=attendee.id,
+        consent=CONSENT_TEXTS[version],
+        agreed=agreed,
+        locale=attendee.locale,
+    )
 
 
 async def renew_consent(settings: Settings, token: str, *, locale: str) -> Consent:

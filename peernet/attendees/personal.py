@@ -111,11 +111,13 @@ async def footer_links(settings: Settings, attendee_id: int) -> dict[str, str]:
     }
 
 
-async def check_link(token: str) -> None:
-    """Raise :class:`MagicLinkInvalid` unless ``token`` could still start a session."""
+async def check_link(token: str) -> Attendee:
+    """The attendee whose session ``token`` could still start (nothing is spent);
+    :class:`MagicLinkInvalid` if it could not."""
     link = await MagicLink.get_or_none(token_hash=_hash(token))
     if link is None or link.used_at is not None or link.expires_at <= clock.now():
         raise MagicLinkInvalid("the link is unknown, used or expired")
+    return await Attendee.get(id=link.attendee_id)
 
 
 async def use_link(token: str) -> Attendee:

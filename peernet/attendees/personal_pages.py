@@ -20,7 +20,7 @@ from peernet.errors import FieldErrors
 from peernet.events.registrations import my_sessions
 from peernet.rounds.unmatched import period_label
 from peernet.web import csrf, ratelimit
-from peernet.web.rendering import render, request_locale, settings_of
+from peernet.web.rendering import render, request_locale, settings_of, speak_to
 
 _LIST_FIELDS = ("expertise", "gaps", "languages")
 _TEXT_FIELDS = ("organisation", "role", "region", "meeting_preference")
@@ -71,6 +71,7 @@ def signed_in(
         )
         if attendee is None:
             return _to_start()
+        speak_to(request, attendee.locale)
         if attendee.status is AttendeeStatus.LEFT and not allow_left:
             return RedirectResponse("/me/left", status_code=303)
         return await handler(request, attendee)
@@ -121,9 +122,10 @@ async def request_submit(request: Request) -> Response:
 
 async def link_form(request: Request) -> Response:
     try:
-        await personal.check_link(request.path_params["token"])
+        attendee = await personal.check_link(request.path_params["token"])
     except personal.MagicLinkInvalid as exc:
         return _page(request, "me/link_invalid.html", {"values": {}, "errors": {}}, exc.status_code)
+    speak_to(request, attendee.locale)
     return _page(request, "me/link.html")
 
 

@@ -16,7 +16,7 @@ from peernet.attendees.models import AttendeeStatus
 from peernet.errors import FieldErrors
 from peernet.links import LinkInvalid, read_stay, read_subscription
 from peernet.web.dates import local_date
-from peernet.web.rendering import message_page, render, request_locale, settings_of
+from peernet.web.rendering import message_page, render, request_locale, settings_of, speak_to
 
 _CANNOT_PAUSE = (AttendeeStatus.PENDING, AttendeeStatus.LEFT, AttendeeStatus.ERASED)
 
@@ -24,6 +24,7 @@ _CANNOT_PAUSE = (AttendeeStatus.PENDING, AttendeeStatus.LEFT, AttendeeStatus.ERA
 async def _attendee_id(request: Request, action: str) -> int:
     public_id = read_subscription(settings_of(request), action, request.path_params["token"])
     attendee = await attendee_of_link(public_id)
+    speak_to(request, attendee.locale)
     if action == "pause" and attendee.status in _CANNOT_PAUSE:
         # Nothing to pause (not confirmed yet, left, erased): say the link does not work
         # rather than "paused", which would not be true.
@@ -73,7 +74,8 @@ async def unsubscribe_submit(request: Request) -> Response:
 
 
 async def stay_form(request: Request) -> Response:
-    await attendee_of_link(read_stay(settings_of(request), request.path_params["token"]))
+    attendee = await attendee_of_link(read_stay(settings_of(request), request.path_params["token"]))
+    speak_to(request, attendee.locale)
     return render(request, "stay.html")
 
 

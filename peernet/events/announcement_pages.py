@@ -10,7 +10,7 @@ from starlette.responses import RedirectResponse, Response
 from peernet.coordinators.auth import coordinator_page, current_coordinator
 from peernet.events import announcements
 from peernet.web import csrf
-from peernet.web.rendering import message_page, render, settings_of
+from peernet.web.rendering import message_page, render, settings_of, speak_to
 
 
 @coordinator_page
@@ -30,6 +30,7 @@ async def stop_form(request: Request) -> Response:
     attendee = await announcements.attendee_of_off_link(
         settings_of(request), request.path_params["token"]
     )
+    speak_to(request, attendee.locale)
     return render(request, "announcements_off.html", {"attendee": attendee})
 
 

@@ -9,13 +9,15 @@ from starlette.responses import Response
 
 from peernet.events import registrations
 from peernet.events.registration_links import read_registration
-from peernet.web.rendering import render, request_locale, settings_of
+from peernet.web.rendering import render, request_locale, settings_of, speak_to
 
 
 async def _offer(request: Request) -> registrations.Offer:
     settings = settings_of(request)
     public_id, slug = read_registration(settings, request.path_params["token"])
-    return await registrations.offer(settings, public_id, slug)
+    offer = await registrations.offer(settings, public_id, slug)
+    speak_to(request, offer.attendee.locale)
+    return offer
 
 
 def _page(request: Request, offer: registrations.Offer, done: str = "") -> Response:

@@ -6,11 +6,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from peernet.feedback.service import answering, record_answer
-from peernet.web.rendering import message_page, render, settings_of
+from peernet.web.rendering import message_page, render, settings_of, speak_to
 
 
 async def answer_form(request: Request) -> Response:
-    answer, _ = await answering(settings_of(request), request.path_params["token"])
+    answer, attendee = await answering(settings_of(request), request.path_params["token"])
+    speak_to(request, attendee.locale)
     return render(request, "answer.html", {"answer": answer})
 
 

@@ -31,12 +31,22 @@ def settings_of(request: Request) -> Settings:
 
 
 def request_locale(request: Request) -> str:
-    """Dutch unless the visitor chose English (``?lang=en``, remembered in a cookie)."""
-    default = settings_of(request).default_locale
+    """The visitor's choice (``?lang=en``, remembered in a cookie); without one, the language
+    of the attendee the page is for (:func:`speak_to`), else Dutch."""
     asked = request.query_params.get("lang")
     if asked in LOCALES:
         return asked
+    default = getattr(request.state, "attendee_locale", None)
+    if default not in LOCALES:
+        default = settings_of(request).default_locale
     return pick_locale(request.cookies.get(LANG_COOKIE), default)
+
+
+def speak_to(request: Request, locale: str) -> None:
+    """Answer in ``locale``, the language of the attendee whose emailed link (or session) the
+    page is for, unless the visitor chose a language: the links in an English email carry no
+    language of their own, and should not open Dutch pages."""
+    request.state.attendee_locale = locale
 
 
 def same_site_path(path: str) -> str:

@@ -161,7 +161,7 @@ async def test_leaving_keeps_the_profile_by_default_or_erases_it_now(
     assert 'value="keep" checked' in form.text and 'value="erase"' in form.text
 
     kept = await client.post(path(subscription_url(settings, "unsubscribe", ruud.public_id)))
-    assert "30 dagen" in kept.text
+    assert "30 more days" in kept.text  # Ruud's language is English
     left = await Attendee.get(id=ruud.id)
     assert left.status is AttendeeStatus.LEFT and left.left_at == frozen_clock.current
 

@@ -1,0 +1,128 @@
+"""The links in an attendee's emails carry no language: the pages they open speak the
+attendee's own (``Attendee.locale``) unless the visitor chose one (``?lang=``, the cookie)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import httpx
+import pytest
+
+from peernet.attendees.consents import current_version
+from peernet.attendees.models import Attendee
+from peernet.attendees.personal import manage_link
+from peernet.events.registration_links import announcements_off_url, registration_url
+from peernet.links import answer_url, consent_renewal_url, stay_url, subscription_url
+from peernet.rounds.models import Match
+from peernet.settings import Settings
+from peernet.web.rendering import LANG_COOKIE
+from tests.peernet.attendees.test_personal_pages import open_link
+from tests.peernet.events.sessions import a_session
+from tests.peernet.factories import a_published_round, an_attendee
+
+pytestmark = pytest.mark.usefixtures("frozen_clock")
+
+Link = Callable[[Settings, Attendee], Awaitable[str]]
+
+
+async def _manage(settings: Settings, person: Attendee) -> str:
+    return await manage_link(settings, person.id)
+
+
+async def _pause(settings: Settings, person: Attendee) -> str:
+    return subscription_url(settings, "pause", person.public_id)
+
+
+async def _unsubscribe(settings: Settings, person: Attendee) -> str:
+    return subscription_url(settings, "unsubscribe", person.public_id)
+
+
+async def _stay(settings: Settings, person: Attendee) -> str:
+    return stay_url(settings, person.public_id)
+
+
+async def _register(settings: Settings, person: Attendee) -> str:
+    event = await a_session("utrecht")
+    return registration_url(settings, public_id=person.public_id, event_slug=event.slug)
+
+
+async def _announcements_off(settings: Settings, person: Attendee) -> str:
+    return announcements_off_url(settings, public_id=person.public_id)
+
+
+async def _consent_renewal(settings: Settings, person: Attendee) -> str:
+    return consent_renewal_url(settings, person.public_id, current_version())
+
+
+async def _answer(settings: Settings, person: Attendee) -> str:
+    partner = await an_attendee("Ruud van 't Hoff", email="ruud@example.org")
+    await a_published_round(settings, [[person.id, partner.id]])
+    match = await Match.get()
+    return answer_url(settings, match_id=match.id, public_id=person.public_id, answer="met")
+
+
+# Each emailed link, and a sentence of its page in English and in Dutch.
+LINKS = [
+    pytest.param(_manage, "To your personal page", "Naar je persoonlijke pagina", id="manage"),
+    pytest.param(_pause, "Pause matching", "Koppelingen pauzeren", id="pause"),
+    pytest.param(_unsubscribe, "Leave peernet", "Afmelden bij peernet", id="unsubscribe"),
+    pytest.param(_stay, "Are you staying in peernet?", "Blijf je meedoen aan peernet?", id="stay"),
+    pytest.param(_register, "would you like to register", "wil je je aanmelden", id="register"),
+    pytest.param(_announcements_off, "No more announcements", "Geen aankondigingen meer", id="off"),
+    pytest.param(_consent_renewal, "New consent text", "Nieuwe toestemmingstekst", id="consent"),
+    pytest.param(_answer, "Confirm your answer", "Je antwoord bevestigen", id="answer"),
+]
+
+
+@pytest.mark.parametrize(("link", "english", "dutch"), LINKS)
+async def test_a_link_in_an_english_email_opens_an_english_page(
+    client: httpx.AsyncClient, settings: Settings, link: Link, english: str, dutch: str
+) -> None:
+    person = await an_attendee(locale="en")
+    page = await client.get((await link(settings, person)).removeprefix(settings.base_url))
+    assert page.status_code == 200, page.text
+    assert english in page.text and dutch not in page.text
+    assert '<html lang="en">' in page.text
+
+
+@pytest.mark.parametrize(("link", "english", "dutch"), LINKS)
+async def test_a_dutch_attendees_link_opens_a_dutch_page(
+    client: httpx.AsyncClient, settings: Settings, link: Link, english: str, dutch: str
+) -> None:
+    person = await an_attendee(locale="nl")
+    page = await client.get((await link(settings, person)).removeprefix(settings.base_url))
+    assert dutch in page.text and english not in page.text
+
+
+@pytest.mark.parametrize(("link", "english", "dutch"), LINKS)
+async def test_the_visitors_own_choice_of_language_wins(
+    client: httpx.AsyncClient, settings: Settings, link: Link, english: str, dutch: str
+) -> None:
+    person = await an_attendee(locale="en")
+    path = (await link(settings, person)).removeprefix(settings.base_url)
+    switched = await client.get(f"{path}?lang=nl")
+    assert dutch in switched.text and english not in switched.text
+    client.cookies.set(LANG_COOKIE, "nl")
+    remembered = await client.get(path)
+    assert dutch in remembered.text and english not in remembered.text
+
+
+async def test_the_personal_page_behind_an_english_link_speaks_english(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    person = await an_attendee(locale="en")
+    answer = await open_link(client, await manage_link(settings, person.id))
+    assert answer.headers["location"] == "/me/profile"
+    page = (await client.get("/me/profile")).text
+    assert "My participation" in page and "Mijn deelname" not in page
+    assert "Yes, I want to leave" in (await client.get("/me/leave")).text
+
+
+async def test_the_personal_page_switches_to_dutch_when_asked(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    person = await an_attendee(locale="en")
+    await open_link(client, await manage_link(settings, person.id))
+    assert "Mijn deelname" in (await client.get("/me/profile?lang=nl")).text
+    # The choice is remembered over the attendee's own language.
+    assert "Ja, meld me af" in (await client.get("/me/leave")).text
