@@ -54,3 +54,16 @@ async def test_the_data_export_holds_the_registrations(
     assert [(r["event"], r["status"]) for r in exported["session_registrations"]] == [
         ("rotterdam", "registered")
     ]
+
+
+async def test_saved_consents_are_confirmed_once_in_words_not_as_a_key(
+    client: httpx.AsyncClient, settings: Settings, frozen_clock: Clock
+) -> None:
+    person = await an_attendee("Ruud", region="rotterdam")
+    await sign_in(client, settings, person)
+    answer = await post(client, "/me/consents", {"consent_announcements": "yes"})
+    assert answer.headers["location"] == "/me/profile?done=consents#consents"
+    for lang, saved in (("nl", "Je keuzes zijn bewaard."), ("en", "Your choices have been saved.")):
+        page = (await client.get(f"/me/profile?done=consents&lang={lang}")).text
+        assert "me.done." not in page
+        assert page.count(saved) == 1
