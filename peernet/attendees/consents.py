@@ -125,11 +125,14 @@ def current_version() -> str:
     return current_consent().version
 
 
-def consent_text(version: str, locale: str) -> str:
-    """The exact text of consent ``version`` in ``locale`` (Dutch if there is no such locale)."""
-    found = CONSENT_TEXTS.get(version)
+def consent_text(version: str, locale: str, purpose: str = CONSENT_PURPOSE) -> str:
+    """The exact text of consent ``version`` in ``locale`` (Dutch if there is no such locale):
+    of the consent to be matched, or of the optional consent ``purpose``, whose versions are
+    their own."""
+    texts = OPTIONAL_TEXTS.get(purpose, {}) if purpose != CONSENT_PURPOSE else CONSENT_TEXTS
+    found = texts.get(version)
     if found is None:
-        raise UnknownConsentVersion(f"no consent text of version {version!r}")
+        raise UnknownConsentVersion(f"no {purpose} consent text of version {version!r}")
     return found.text(locale)
 
 

@@ -131,10 +131,10 @@ def _when(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
-def _consent_text(version: str, locale: str) -> str | None:
+def _consent_text(purpose: str, version: str, locale: str) -> str | None:
     """The words they agreed to; None for a version whose text was never kept."""
     try:
-        return consent_text(version, locale)
+        return consent_text(version, locale, purpose)
     except UnknownConsentVersion:
         return None
 
@@ -176,7 +176,7 @@ async def export_attendee(attendee_id: int) -> dict[str, Any]:
         {
             "purpose": c.purpose,
             "text_version": c.text_version,
-            "text": _consent_text(c.text_version, c.locale),
+            "text": _consent_text(c.purpose, c.text_version, c.locale),
             "locale": c.locale,
             "channel": c.channel,
             "given_at": _when(c.given_at),

@@ -14,7 +14,13 @@ import pytest
 from tortoise import Tortoise
 
 from notifications import DeliveryResult, DeliveryStatus, Message, OutgoingMessage
-from peernet.attendees.consents import consent_text
+from peernet.attendees.consents import (
+    ANNOUNCEMENTS,
+    STATISTICS,
+    consent_text,
+    optional_consent,
+    set_optional_consents,
+)
 from peernet.attendees.models import (
     Attendance,
     Attendee,
@@ -143,6 +149,21 @@ async def dump_everything() -> str:
         for row in await model.all().values():
             parts.append(json.dumps(row, default=str, ensure_ascii=False))
     return "\n".join(parts).lower()
+
+
+async def test_the_export_holds_the_text_of_each_optional_consent_given(
+    settings: Settings, frozen_clock: Clock
+) -> None:
+    person = await an_attendee()
+    await set_optional_consents(
+        person.id, {ANNOUNCEMENTS, STATISTICS}, locale="en", channel="personal_page"
+    )
+    exported = await export_attendee(person.id)
+    given = {c["purpose"]: c for c in exported["consents"]}
+    for purpose in (ANNOUNCEMENTS, STATISTICS):
+        assert given[purpose]["text_version"] == optional_consent(purpose).version
+        # In the language it was given in, English here.
+        assert given[purpose]["text"] == optional_consent(purpose).text("en")
 
 
 async def test_the_export_holds_what_was_stored_and_nothing_of_anyone_else(
