@@ -6,10 +6,12 @@
   weights of :class:`RoundRules`.
 - :func:`explain_unmatched`: for one person, how many others the hard rules allow them to
   be grouped with, and which rule rules out the rest.
+- :func:`conflicts`: which groups of an earlier plan are now kept apart or repeats.
 """
 
 from __future__ import annotations
 
+from matching.conflicts import Conflict, conflicts
 from matching.pairs import PairingResult, max_weight_pairs, max_weight_pairs_sparse
 from matching.profiles import (
     HARD_RULES,
@@ -31,6 +33,7 @@ from matching.unmatched import explain_unmatched
 
 __all__ = [
     "HARD_RULES",
+    "Conflict",
     "Group",
     "LinkExplanation",
     "MeetingPreference",
@@ -44,6 +47,7 @@ __all__ = [
     "RoundStats",
     "Unmatched",
     "UnmatchedExplanation",
+    "conflicts",
     "explain_group",
     "explain_unmatched",
     "max_weight_pairs",

@@ -7,14 +7,21 @@ coverage as one-hot matrix products), never with a Python loop over pairs.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
 import numpy.typing as npt
 
-from matching.profiles import MEETING_PREFERENCES, HardRule, PersonId, Profile, RoundRules
+from matching.profiles import (
+    MEETING_PREFERENCES,
+    HardRule,
+    PastPairing,
+    PersonId,
+    Profile,
+    RoundRules,
+)
 
 IN_PERSON, ONLINE, EITHER = 0, 1, 2
 DISTANT, NEIGHBOUR, SAME = 0, 1, 2
@@ -58,7 +65,14 @@ def months_between(earlier: date, later: date) -> int:
 
 def is_repeat(profile: Profile, partner: PersonId, today: date, rules: RoundRules) -> bool:
     """Whether ``profile``'s own history forbids pairing it with ``partner`` again."""
-    for past in profile.past:
+    return repeats(profile.past, partner, today, rules)
+
+
+def repeats(
+    history: Iterable[PastPairing], partner: PersonId, today: date, rules: RoundRules
+) -> bool:
+    """Whether someone with this ``history`` may not be paired with ``partner`` again."""
+    for past in history:
         if past.partner != partner:
             continue
         if past.met is False and not rules.not_met_counts_as_repeat:

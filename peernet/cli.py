@@ -186,7 +186,8 @@ def _publish_round(settings: Settings, args: argparse.Namespace) -> None:
             f"round {outcome.round_id} ({outcome.period}) published:"
             f" {outcome.introductions} introductions queued,"
             f" {len(outcome.told_unmatched)} told they are not matched,"
-            f" {len(outcome.dropped)} dropped since the draft"
+            f" {len(outcome.dropped)} dropped since the draft,"
+            f" {len(outcome.dissolved)} groups dissolved (kept apart or repeats since the draft)"
         )
 
     asyncio.run(_with_db(settings, work))

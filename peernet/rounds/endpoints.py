@@ -168,6 +168,7 @@ async def publish(request: Request) -> JSONResponse:
         introductions=outcome.introductions,
         groups=outcome.groups,
         dropped=list(outcome.dropped),
+        dissolved=[list(g) for g in outcome.dissolved],
         told_unmatched=list(outcome.told_unmatched),
     )
     return JSONResponse(body.model_dump(mode="json"))

@@ -3,9 +3,12 @@
 One transaction claims the draft (a conditional update from draft to published: of two
 publishers at the same moment, one wins and the other is told it is already published),
 then re-reads every member. Whoever left, paused, withdrew consent or was excluded since the
-draft was planned is dropped; a partner left alone is re-paired with the others left alone
-where the rules allow, and otherwise told, like everyone the plan could not match. Then
-every member is introduced by email and the follow-up nudges get their due dates.
+draft was planned is dropped; so is every group that the rules forbid now (two people kept
+apart or blocked since, or a pair that a round published since already grouped: an older
+draft published after a newer one). A partner left alone, and the members of such a group,
+are re-paired with the others left alone where the rules allow, and otherwise told, like
+everyone the plan could not match. Then every member is introduced by email and the
+follow-up nudges get their due dates.
 """
 
 from __future__ import annotations
@@ -32,9 +35,11 @@ from peernet.coordinators.models import Coordinator
 from peernet.errors import NotFound
 from peernet.links import subscription_url
 from peernet.outbox.service import Email, enqueue, enqueue_many
+from peernet.rounds.conflicts import conflicting_groups
 from peernet.rounds.introductions import introduction_context
 from peernet.rounds.models import Match, MatchMember, Round, RoundExclusion, RoundStatus
 from peernet.rounds.planning import (
+    History,
     RoundPublished,
     explanation_of,
     kept_apart_pairs,
@@ -69,6 +74,8 @@ class PublishOutcome:
     introductions: int
     groups: int
     dropped: tuple[int, ...]  # members who were no longer available at publishing
+    # Groups the rules forbid now (kept apart or a repeat since the draft), as planned.
+    dissolved: tuple[tuple[int, ...], ...]
     regrouped: tuple[tuple[int, ...], ...]  # new groups of partners left alone
     told_unmatched: tuple[int, ...]  # people emailed that they have no match this month
 
@@ -160,6 +167,11 @@ async def _publish(
         rnd = await Round.get_or_none(id=round_id)
         if rnd is None:
             raise NotFound(f"no round with id {round_id}")
+        if rnd.status is RoundStatus.PUBLISHED:
+            raise RoundPublished(f"the round of {rnd.period} is already published")
+        # The published history as it is now, read while this round is still a draft (once
+        # claimed, its own groups would read as repeats of themselves).
+        history = await load_history()
         claimed = await Round.filter(id=round_id, status=RoundStatus.DRAFT).update(
             status=RoundStatus.PUBLISHED, published_at=now
         )
@@ -202,10 +214,21 @@ async def _publish(
                 await MatchMember.filter(match_id=match.id).delete()
                 await match.delete()
 
+        # A group the rules forbid now is not introduced: its members are regrouped below.
+        broken = await conflicting_groups(
+            settings, rnd, {m.id: members[m.id] for m in kept}, history=history
+        )
+        dissolved = [(members[m.id], broken[m.id]) for m in kept if m.id in broken]
+        if broken:
+            await MatchMember.filter(match_id__in=list(broken)).delete()
+            await Match.filter(id__in=list(broken)).delete()
+            kept = [m for m in kept if m.id not in broken]
+            alone += [a for group, _ in dissolved for a in group]
+
         # Whoever lost a partner may still be grouped with another such person, or with
         # someone the plan could not match; everyone left after that is told why.
         waiting = {int(e["person"]): e for e in planned_unmatched if e["person"] in available}
-        regrouped, left_over = await _regroup(settings, rnd, [*alone, *waiting])
+        regrouped, left_over = await _regroup(settings, rnd, [*alone, *waiting], history)
         for match, group in regrouped:
             members[match.id] = group
             kept.append(match)
@@ -245,6 +268,7 @@ async def _publish(
             introductions=introductions,
             groups=len(kept),
             dropped=tuple(dropped),
+            dissolved=tuple(tuple(group) for group, _ in dissolved),
             regrouped=tuple(tuple(g) for _, g in regrouped),
             told_unmatched=tuple(t for t, _ in told),
         )
@@ -252,6 +276,7 @@ async def _publish(
             **rnd.stats,
             "published": {
                 "dropped": list(outcome.dropped),
+                "dissolved": [{"members": group, "rule": c.rule} for group, c in dissolved],
                 "regrouped": [list(g) for g in outcome.regrouped],
                 "told_unmatched": list(outcome.told_unmatched),
                 "introductions": introductions,
@@ -269,6 +294,8 @@ async def _publish(
                 "groups": len(kept),
                 "introductions": introductions,
                 "dropped": len(dropped),
+                "dissolved": [{"members": group, "rule": c.rule} for group, c in dissolved],
+                "regrouped": len(regrouped),
                 "told_unmatched": len(told),
             },
         )
@@ -276,13 +303,13 @@ async def _publish(
 
 
 async def _regroup(
-    settings: Settings, rnd: Round, alone: Sequence[int]
+    settings: Settings, rnd: Round, alone: Sequence[int], history: History
 ) -> tuple[list[tuple[Match, list[int]]], list[int]]:
     """Group the people in ``alone`` among themselves, where the rules allow."""
     if len(alone) < 2:
         return [], list(alone)
     attendees = await Attendee.filter(id__in=list(alone)).order_by("id")
-    profiles = profiles_of(attendees, await load_history())
+    profiles = profiles_of(attendees, history)
     today = local_today(settings)
     apart = await kept_apart_pairs()
     plan = plan_round(

@@ -123,6 +123,7 @@ class PublishOut(BaseModel):
     introductions: int
     groups: int
     dropped: list[int]
+    dissolved: list[list[int]]  # groups the rules forbid now (kept apart, repeats), as planned
     told_unmatched: list[int]
 
 

@@ -118,6 +118,7 @@ async def test_a_whole_month_through_the_api(
     published = await api_client.post(f"/api/v1/rounds/{round_id}/publish")
     assert published.status_code == 200, published.text
     assert published.json()["introductions"] == 319
+    assert published.json()["dissolved"] == []  # a draft planned just now breaks no rule
     again = await api_client.post(f"/api/v1/rounds/{round_id}/publish")
     assert again.status_code == 409
     assert again.json()["message"] == "the round of 2026-12 is already published"

@@ -9,11 +9,19 @@ from datetime import date
 import pytest
 
 from peernet.attendees.consents import CONSENT_TEXTS, ConsentText, current_version, record_consent
-from peernet.attendees.models import Attendee, AttendeeStatus, Consent
+from peernet.attendees.models import Attendee, AttendeeBlock, AttendeeStatus, Consent
 from peernet.attendees.subscription import pause, unsubscribe
 from peernet.audit.models import AuditEntry
 from peernet.outbox.models import OutboxMessage
-from peernet.rounds.models import Match, MatchMember, Round, RoundExclusion, RoundStatus
+from peernet.rounds.adjustments import keep_apart
+from peernet.rounds.models import (
+    KeepApart,
+    Match,
+    MatchMember,
+    Round,
+    RoundExclusion,
+    RoundStatus,
+)
 from peernet.rounds.planning import RoundPublished, create_round, propose_round
 from peernet.rounds.publishing import publish_round
 from peernet.settings import Settings
@@ -298,3 +306,120 @@ async def test_publishing_leaves_the_cycle_collector_as_it_found_it(
         assert gc.isenabled() is collecting
     finally:
         gc.enable() if was else gc.disable()
+
+
+async def three_pairs() -> list[Attendee]:
+    """Six people of six disciplines, each the other's best match in one pair only: Anouk
+    with Ruud, Elif with Bram, Zeynep with Mark."""
+
+    async def one(name: str, role: str, knows: str, asks: str) -> Attendee:
+        email = f"{name.split()[0].lower()}@example.org"
+        return await an_attendee(name, email=email, role=role, expertise=[knows], gaps=[asks])
+
+    return [
+        await one("Anouk de Vries", "municipal_policy_officer", "polarisation", "family_approach"),
+        await one("Ruud Bakker", "community_police_officer", "family_approach", "polarisation"),
+        await one("Elif Yilmaz", "teacher", "case_conference", "escalation_referral"),
+        await one("Bram Smit", "youth_worker", "escalation_referral", "case_conference"),
+        await one(
+            "Zeynep Kaya", "youth_care_worker", "online_radicalisation", "triggers_breeding_ground"
+        ),
+        await one(
+            "Mark Jansen",
+            "community_key_figure",
+            "triggers_breeding_ground",
+            "online_radicalisation",
+        ),
+    ]
+
+
+def pairs_in(groups: list[set[int]]) -> set[frozenset[int]]:
+    return {frozenset((a, b)) for g in groups for a in g for b in g if a < b}
+
+
+async def test_an_older_draft_published_after_a_newer_one_repeats_no_pair_and_keeps_apart(
+    settings: Settings,
+) -> None:
+    people = await three_pairs()
+    everyone = {p.id for p in people}
+    # The later month is planned first; then this month is planned, adjusted and published.
+    later, _ = await propose_round(settings, "2026-12")
+    this, _ = await propose_round(settings, "2026-11")
+    anouk_ruud = {people[0].id, people[1].id}
+    assert anouk_ruud in await groups_of(later.id)
+    assert anouk_ruud in await groups_of(this.id)
+    await keep_apart(settings, this.id, *sorted(anouk_ruud), coordinator=None)
+    await publish_round(settings, this.id)
+    published = pairs_in(await groups_of(this.id))
+    assert frozenset(anouk_ruud) not in published
+    # The older draft still holds the pair kept apart and a pair published since.
+    assert pairs_in(await groups_of(later.id)) & published
+
+    outcome = await publish_round(settings, later.id)
+
+    groups = await groups_of(later.id)
+    assert not pairs_in(groups) & published
+    assert frozenset(anouk_ruud) not in pairs_in(groups)
+    grouped = {a for g in groups for a in g}
+    assert grouped | set(outcome.told_unmatched) == everyone
+    assert not grouped & set(outcome.told_unmatched)
+    assert anouk_ruud in [set(g) for g in outcome.dissolved]
+    assert len(outcome.dissolved) >= 2  # the pair kept apart and at least one repeat
+    assert outcome.groups == len(groups)
+    intros = await OutboxMessage.filter(kind="introduction")
+    assert len(intros) == 6 + len(grouped)  # this month's six, then only the regrouped
+    stats = (await Round.get(id=later.id)).stats["published"]
+    assert {d["rule"] for d in stats["dissolved"]} == {"kept_apart", "repeat"}
+    assert [set(d["members"]) for d in stats["dissolved"]] == [set(g) for g in outcome.dissolved]
+    entry = await AuditEntry.get(action="round.publish", subject=f"round:{later.id}")
+    assert len(entry.details["dissolved"]) == len(outcome.dissolved)
+
+
+@pytest.mark.parametrize("by", ["coordinator", "block"])
+async def test_two_people_kept_apart_after_planning_are_not_introduced_to_each_other(
+    settings: Settings, by: str
+) -> None:
+    anouk, ruud, elif_, bram = await four()
+    rnd = await create_round("2026-12", [[anouk.id, ruud.id], [elif_.id, bram.id]])
+    if by == "coordinator":
+        await KeepApart.create(
+            attendee_a_id=anouk.id, attendee_b_id=ruud.id, created_at=rnd.created_at
+        )
+    else:
+        await AttendeeBlock.create(
+            attendee_id=ruud.id, blocked_id=anouk.id, created_at=rnd.created_at
+        )
+    outcome = await publish_round(settings, rnd.id)
+    assert outcome.dissolved == ((anouk.id, ruud.id),)
+    # Alone together, and still kept apart: both are told, in the words of a partner who
+    # could not take part (a block is never shown).
+    assert outcome.regrouped == ()
+    assert set(outcome.told_unmatched) == {anouk.id, ruud.id}
+    assert await groups_of(rnd.id) == [{elif_.id, bram.id}]
+    assert await introduced() == sorted([elif_.email, bram.email])
+    notes = await OutboxMessage.filter(kind="unmatched")
+    assert sorted(n.recipient_email for n in notes) == sorted([anouk.email, ruud.email])
+
+
+async def test_a_dissolved_group_is_regrouped_with_others_left_alone(settings: Settings) -> None:
+    anouk, ruud, elif_, bram = await four()
+    rnd = await create_round("2026-12", [[anouk.id, ruud.id], [elif_.id, bram.id]])
+    await KeepApart.create(attendee_a_id=anouk.id, attendee_b_id=ruud.id, created_at=rnd.created_at)
+    await KeepApart.create(attendee_a_id=elif_.id, attendee_b_id=bram.id, created_at=rnd.created_at)
+    outcome = await publish_round(settings, rnd.id)
+    assert len(outcome.dissolved) == 2
+    assert outcome.told_unmatched == ()
+    assert sorted(map(sorted, await groups_of(rnd.id))) in (
+        sorted([sorted([anouk.id, elif_.id]), sorted([ruud.id, bram.id])]),
+        sorted([sorted([anouk.id, bram.id]), sorted([ruud.id, elif_.id])]),
+    )
+
+
+async def test_a_fresh_draft_is_published_as_planned(settings: Settings) -> None:
+    await four()
+    rnd, _ = await propose_round(settings, "2026-12")
+    planned = await groups_of(rnd.id)
+    outcome = await publish_round(settings, rnd.id)
+    assert await groups_of(rnd.id) == planned
+    assert outcome.dissolved == () and outcome.regrouped == () and outcome.told_unmatched == ()
+    assert (await Round.get(id=rnd.id)).stats["published"]["dissolved"] == []
