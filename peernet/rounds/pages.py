@@ -15,6 +15,7 @@ from peernet.attendees.models import Attendee, AttendeeStatus
 from peernet.coordinators.auth import coordinator_page, current_coordinator
 from peernet.errors import FieldErrors, NotFound
 from peernet.rounds import adjustments
+from peernet.rounds.conflicts import stale_groups
 from peernet.rounds.planning import RoundPublished, local_today, propose_round
 from peernet.rounds.presets import PRESETS
 from peernet.rounds.publishing import publish_round
@@ -113,6 +114,8 @@ async def _round_page(
             "done": request.query_params.get("done", ""),
             "notice": notice,
             "published": view.stats.get("published", {}),
+            # Groups an older draft still holds that the rules forbid now (see the warning).
+            "stale_groups": await stale_groups(settings_of(request), round_id),
             "period_label": period_label(view.period, locale),
             "published_at": local_time(view.published_at, settings_of(request).timezone, locale),
         },

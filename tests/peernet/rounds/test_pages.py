@@ -15,6 +15,8 @@ from peernet.feedback.nudges import queue_due_nudges
 from peernet.outbox.dispatch import drain
 from peernet.outbox.models import OutboxMessage
 from peernet.rounds.models import KeepApart, Round, RoundStatus
+from peernet.rounds.planning import propose_round
+from peernet.rounds.publishing import publish_round
 from peernet.rounds.service import current_groups
 from peernet.settings import Settings
 from peernet.worker import make_transport
@@ -262,3 +264,47 @@ async def test_the_people_to_choose_are_in_dutch_name_order_with_one_id_per_fiel
     assert shown == ["anna Smit", "Ilse Çelik", "Ilse Yılmaz", "Ümit Aydın", "Zoë Bakker"]
     ids = re.findall(r'\bid="([^"]+)"', page)
     assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+
+
+STALE_NL = "Dit concept is verouderd"
+
+
+async def test_a_draft_with_a_pair_kept_apart_since_says_so_until_it_is_recomputed(
+    coordinator_client: httpx.AsyncClient, settings: Settings
+) -> None:
+    client = coordinator_client
+    anouk, ruud = await a_pair()
+    rnd, _ = await propose_round(settings, "2026-12")
+    url = f"/coordinator/rounds/{rnd.id}"
+    assert STALE_NL not in (await client.get(url)).text  # a fresh draft
+    await KeepApart.create(attendee_a_id=anouk.id, attendee_b_id=ruud.id, created_at=rnd.created_at)
+    page = await client.get(url)
+    assert "Dit concept is verouderd: 1 groep mag volgens de regels van nu niet meer" in page.text
+    assert page.text.count(f'action="/coordinator/rounds/{rnd.id}/recompute"') == 2
+    english = await client.get(f"{url}?lang=en")
+    assert "This draft is out of date: 1 group is no longer allowed" in english.text
+    recomputed = await post_form(client, url, f"{url}/recompute", {})
+    assert recomputed.status_code == 303
+    assert STALE_NL not in (await client.get(url)).text
+
+
+async def test_an_older_draft_repeating_a_month_published_since_warns_and_is_repaired(
+    coordinator_client: httpx.AsyncClient, settings: Settings
+) -> None:
+    client = coordinator_client
+    anouk, ruud = await a_pair()
+    later, _ = await propose_round(settings, "2026-12")
+    this, _ = await propose_round(settings, "2026-11")
+    url = f"/coordinator/rounds/{later.id}"
+    assert STALE_NL not in (await client.get(url)).text
+    await publish_round(settings, this.id)
+    assert STALE_NL + ": 1 groep" in (await client.get(url)).text
+    assert STALE_NL not in (await client.get(f"/coordinator/rounds/{this.id}")).text
+    published = await post_form(client, url, f"{url}/publish", {})
+    assert published.headers["location"] == f"{url}?done=published"
+    page = await client.get(published.headers["location"])
+    assert STALE_NL not in page.text
+    assert "Groepen die volgens de regels van nu niet meer mochten: 1." in page.text
+    assert await current_groups(later.id) == []
+    told = await OutboxMessage.filter(kind="unmatched")
+    assert sorted(m.recipient_email for m in told) == sorted([anouk.email, ruud.email])
