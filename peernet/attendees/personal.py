@@ -25,6 +25,7 @@ from notifications import Address
 from peernet import clock
 from peernet.attendees import subscription
 from peernet.attendees.models import Attendee, AttendeeBlock, AttendeeStatus, MagicLink
+from peernet.attendees.rights import RENAME_ACTION
 from peernet.attendees.schemas import ProfileIn
 from peernet.attendees.service import normalize_email
 from peernet.audit.service import record
@@ -208,11 +209,22 @@ async def request_link(settings: Settings, email: str) -> None:
 
 
 async def update_profile(attendee: Attendee, profile: ProfileIn) -> Attendee:
-    for field, value in profile.model_dump().items():
-        setattr(attendee, field, value)
-    attendee.updated_at = clock.now()
-    await attendee.save(update_fields=[*ProfileIn.model_fields, "updated_at"])
-    await record("attendee.profile_self", actor=f"attendee:{attendee.id}")
+    former_name = attendee.name
+    async with in_transaction():
+        for field, value in profile.model_dump().items():
+            setattr(attendee, field, value)
+        attendee.updated_at = clock.now()
+        await attendee.save(update_fields=[*ProfileIn.model_fields, "updated_at"])
+        await record("attendee.profile_self", actor=f"attendee:{attendee.id}")
+        if attendee.name != former_name:
+            # The name they had went into emails to their partners; erasure looks here to
+            # find it there too (and then removes it from this entry as well).
+            await record(
+                RENAME_ACTION,
+                actor=f"attendee:{attendee.id}",
+                subject=f"attendee:{attendee.id}",
+                details={"former_name": former_name},
+            )
     return attendee
 
 

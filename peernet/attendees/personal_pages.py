@@ -23,7 +23,7 @@ from peernet.web import csrf, ratelimit
 from peernet.web.rendering import render, request_locale, settings_of, speak_to
 
 _LIST_FIELDS = ("expertise", "gaps", "languages")
-_TEXT_FIELDS = ("organisation", "role", "region", "meeting_preference")
+_TEXT_FIELDS = ("name", "organisation", "role", "region", "meeting_preference")
 
 Handler = Callable[[Request, Attendee], Awaitable[Response]]
 
@@ -187,6 +187,7 @@ async def _profile_page(
             "until_resumed": UNTIL_RESUMED,
             "done": done if done in _DONE else "",
             "timezone": settings_of(request).timezone,
+            "privacy_contact": settings_of(request).privacy_contact,
             "month_label": lambda period: period_label(period, request_locale(request)),
             "optional_held": await consents.optional_consents_of(attendee.id),
             "sessions": await my_sessions(settings_of(request), attendee, request_locale(request)),

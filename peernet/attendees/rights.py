@@ -59,6 +59,9 @@ from peernet.settings import Settings
 
 FORMER_PARTICIPANT = "a former participant"
 FORMER = {"nl": "een oud-deelnemer", "en": FORMER_PARTICIPANT}
+# The audit action of a name corrected on the personal page; its details keep the former
+# name, so that erasure finds it in the emails sent under it.
+RENAME_ACTION = "attendee.rename_self"
 # Why an erasure happened; a closed list so that no free text (which might name someone)
 # reaches the audit log.
 ERASURE_REASONS = ("request", "left", "inactive", "self", "unconfirmed")
@@ -478,6 +481,12 @@ async def erase_attendee(
         ):
             if isinstance(details, dict) and details.get("name"):
                 names.add(str(details["name"]))
+        # The names they had before correcting it on their personal page.
+        for details in await AuditEntry.filter(
+            action=RENAME_ACTION, subject=f"attendee:{attendee_id}"
+        ).values_list("details", flat=True):
+            if isinstance(details, dict) and details.get("former_name"):
+                names.add(str(details["former_name"]))
         placeholder = erased_address(attendee_id)
         await cancel_queued_mail(attendee_id, reason="erased")
         # The conditional update is the lock: of two erasures at once, one does the work.

@@ -158,6 +158,8 @@ Languages = Annotated[
     Field(min_length=1, max_length=11, json_schema_extra=_choices("languages", items=True)),
     AfterValidator(_known_languages),
 ]
+# A person's name, as at sign-up and when they correct it on their personal page.
+Name = Annotated[SingleLine, Field(min_length=1, max_length=120, json_schema_extra=_single_line)]
 
 
 class SignupIn(BaseModel):
@@ -165,7 +167,7 @@ class SignupIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_max_length=254)
 
-    name: Annotated[SingleLine, Field(min_length=1, max_length=120, json_schema_extra=_single_line)]
+    name: Name
     email: Annotated[
         str,
         Field(max_length=254, json_schema_extra={"format": "email"}),
@@ -200,10 +202,12 @@ class SignupIn(BaseModel):
 
 
 class ProfileIn(BaseModel):
-    """What an attendee may change on their personal page: the sign-up's profile fields."""
+    """What an attendee may change on their personal page: the sign-up's profile fields and
+    their name (not their address, which would need the new one confirmed first)."""
 
     model_config = ConfigDict(extra="forbid", str_max_length=254)
 
+    name: Name
     organisation: Annotated[
         SingleLine, Field(min_length=1, max_length=160, json_schema_extra=_single_line)
     ]

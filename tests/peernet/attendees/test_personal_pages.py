@@ -318,6 +318,7 @@ async def test_every_post_needs_the_csrf_token(
 
 
 PROFILE: dict[str, object] = {
+    "name": "Anouk de Vries",
     "organisation": "Gemeente Amersfoort",
     "role": "youth_worker",
     "region": "oost_nederland",
@@ -357,6 +358,56 @@ async def test_bad_input_keeps_the_stored_profile_and_the_typed_input(
         "midden_nederland",
         ["conversation_skills"],
     )
+
+
+async def test_the_name_can_be_corrected_but_not_left_empty_or_too_long(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    anouk, _ = await a_pair()
+    await sign_in(client, settings, anouk)
+    page = await client.get("/me/profile")
+    assert 'id="name" name="name"' in page.text and 'value="Anouk de Vries"' in page.text
+    empty = await post(client, "/me/profile", {**PROFILE, "name": "  "})
+    assert empty.status_code == 422
+    assert '<a href="#name">Vul je naam in.</a>' in empty.text
+    too_long = await post(client, "/me/profile", {**PROFILE, "name": "x" * 121})
+    assert too_long.status_code == 422
+    assert '<a href="#name">Naam: ' in too_long.text
+    assert (await Attendee.get(id=anouk.id)).name == "Anouk de Vries"
+
+    answer = await post(client, "/me/profile", {**PROFILE, "name": " Anouk  Bakker "})
+    assert answer.status_code == 303
+    assert (await Attendee.get(id=anouk.id)).name == "Anouk  Bakker"
+    assert "Ingelogd als Anouk  Bakker" in (await client.get("/me/profile")).text
+
+
+async def test_the_email_address_is_shown_with_how_to_change_it(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    anouk, _ = await a_pair()
+    await sign_in(client, settings, anouk)
+    page = (await client.get("/me/profile")).text
+    assert 'name="email"' not in page  # no form for it: a new address needs confirming
+    assert f"Je e-mailadres: {anouk.email}." in page
+    assert settings.privacy_contact in page
+
+
+async def test_erasure_after_a_name_correction_finds_the_former_name_too(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    anouk, ruud = await a_pair()
+    await a_published_round(settings, [[anouk.id, ruud.id]])
+    # Ruud's introduction names her as she was called then.
+    assert await OutboxMessage.filter(
+        recipient_email=ruud.email, text__contains="Anouk de Vries"
+    ).exists()
+    await sign_in(client, settings, anouk)
+    await post(client, "/me/profile", {**PROFILE, "name": "Anouk Bakker"})
+    await post(client, "/me/erase", {"confirm": "yes"})
+    for message in await OutboxMessage.all():
+        assert "Anouk de Vries" not in message.text + message.html + message.subject
+    for entry in await AuditEntry.all():
+        assert "Anouk de Vries" not in str(entry.details)
 
 
 # -- pausing -------------------------------------------------------------------------------

@@ -66,7 +66,7 @@ def test_the_personal_pages_profile_refuses_format_characters() -> None:
     data: dict[str, Any] = {
         k: v
         for k, v in signup_data(organisation="Politie\ufeff Rotterdam").items()
-        if k not in ("name", "email", "consent", "locale")
+        if k not in ("email", "consent", "locale")
     }
     with pytest.raises(FieldErrors) as refused:
         parse_profile(data)
