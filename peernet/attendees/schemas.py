@@ -221,6 +221,22 @@ class ProfileIn(BaseModel):
     _gaps_not_in_expertise = field_validator("gaps")(_not_in_expertise)
 
 
+@cache
+def text_limits() -> dict[str, int]:
+    """The most characters each typed field of the sign-up and the personal page takes, for
+    the forms' "at most 120 characters" (the same field has the same limit in both)."""
+    limits: dict[str, int] = {}
+    for model in (SignupIn, ProfileIn):
+        for name, field in model.model_fields.items():
+            if field.annotation is not str:
+                continue  # a list's limit counts its items, not characters
+            for rule in field.metadata:
+                most = getattr(rule, "max_length", None)  # annotated_types.MaxLen
+                if isinstance(most, int):
+                    limits[name] = most
+    return limits
+
+
 # Model-level errors belong to a field all the same, so that the form can show them there.
 _MODEL_ERROR_FIELDS = {"consent_required": "consent", "theme_in_both": "gaps"}
 _PYDANTIC_CODES = {

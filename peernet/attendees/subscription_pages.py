@@ -12,7 +12,7 @@ from starlette.responses import Response
 
 from peernet.attendees import retention, rights, subscription
 from peernet.attendees.linked import attendee_of_link
-from peernet.attendees.models import AttendeeStatus
+from peernet.attendees.models import Attendee, AttendeeStatus
 from peernet.errors import FieldErrors
 from peernet.links import LinkInvalid, read_stay, read_subscription
 from peernet.web.dates import local_date
@@ -22,6 +22,10 @@ _CANNOT_PAUSE = (AttendeeStatus.PENDING, AttendeeStatus.LEFT, AttendeeStatus.ERA
 
 
 async def _attendee_id(request: Request, action: str) -> int:
+    return (await _attendee(request, action)).id
+
+
+async def _attendee(request: Request, action: str) -> Attendee:
     public_id = read_subscription(settings_of(request), action, request.path_params["token"])
     attendee = await attendee_of_link(public_id)
     speak_to(request, attendee.locale)
@@ -29,12 +33,27 @@ async def _attendee_id(request: Request, action: str) -> int:
         # Nothing to pause (not confirmed yet, left, erased): say the link does not work
         # rather than "paused", which would not be true.
         raise LinkInvalid("the pause link names no one who is being matched")
-    return attendee.id
+    return attendee
 
 
 async def pause_form(request: Request) -> Response:
-    await _attendee_id(request, "pause")
-    return render(request, "pause.html", {"errors": {}})
+    """Opened again while paused, the page says so first (the pause can still be changed)."""
+    attendee = await _attendee(request, "pause")
+    paused_until = ""
+    if attendee.status is AttendeeStatus.PAUSED and attendee.paused_until is not None:
+        paused_until = local_date(
+            attendee.paused_until.astimezone(settings_of(request).timezone).date(),
+            request_locale(request),
+        )
+    return render(
+        request,
+        "pause.html",
+        {
+            "errors": {},
+            "paused": attendee.status is AttendeeStatus.PAUSED,
+            "paused_until": paused_until,
+        },
+    )
 
 
 async def pause_submit(request: Request) -> Response:
@@ -55,8 +74,8 @@ async def pause_submit(request: Request) -> Response:
 
 
 async def unsubscribe_form(request: Request) -> Response:
-    await _attendee_id(request, "unsubscribe")
-    return render(request, "unsubscribe.html")
+    attendee = await _attendee(request, "unsubscribe")
+    return render(request, "unsubscribe.html", {"left": attendee.status is AttendeeStatus.LEFT})
 
 
 async def unsubscribe_submit(request: Request) -> Response:

@@ -81,7 +81,13 @@ def _new_page(
     return render_coordinator(
         request,
         "coordinator/event_form.html",
-        {"event": None, "values": values, "errors": errors, "version": ""},
+        {
+            "event": None,
+            "values": values,
+            "errors": errors,
+            "version": "",
+            "text_limits": service.TEXT_LIMITS,
+        },
         section="events",
         status_code=status_code,
     )
@@ -137,6 +143,7 @@ async def _event_page(
             "values": values if values is not None else _values(event, settings.timezone),
             "stored": _values(event, settings.timezone),
             "errors": errors or {},
+            "text_limits": service.TEXT_LIMITS,
             "version": service.version_of(event),
             "stale": stale,
             "signup_url": service.signup_url(settings, event),

@@ -30,6 +30,13 @@ _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 TEXT_MAX = 200
 DESCRIPTION_MAX = 2000
+# What the event form says of a text that is too long ("at most 200 characters").
+TEXT_LIMITS = {
+    "title": TEXT_MAX,
+    "place": TEXT_MAX,
+    "organiser": TEXT_MAX,
+    "description": DESCRIPTION_MAX,
+}
 CAPACITY_MAX = 10_000
 _TIME = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 

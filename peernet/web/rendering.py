@@ -11,6 +11,7 @@ from starlette.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
 
 from peernet.attendees.consents import OPTIONAL_PURPOSES, current_consent, optional_consent
+from peernet.attendees.schemas import text_limits
 from peernet.i18n import catalog, pick_locale, translate
 from peernet.settings import LOCALES, Settings
 from peernet.taxonomy.service import get_taxonomy
@@ -23,6 +24,8 @@ templates.env.globals["current_consent"] = current_consent
 templates.env.globals["optional_consent"] = optional_consent
 templates.env.globals["optional_purposes"] = OPTIONAL_PURPOSES
 templates.env.globals["percent"] = percent
+# The sign-up's and personal page's limits; a page with other fields passes its own.
+templates.env.globals["text_limits"] = text_limits()
 
 
 def settings_of(request: Request) -> Settings:

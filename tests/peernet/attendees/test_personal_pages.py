@@ -372,7 +372,7 @@ async def test_the_name_can_be_corrected_but_not_left_empty_or_too_long(
     assert '<a href="#name">Vul je naam in.</a>' in empty.text
     too_long = await post(client, "/me/profile", {**PROFILE, "name": "x" * 121})
     assert too_long.status_code == 422
-    assert '<a href="#name">Naam: ' in too_long.text
+    assert '<a href="#name">Naam: Dit is te lang: maximaal 120 tekens.</a>' in too_long.text
     assert (await Attendee.get(id=anouk.id)).name == "Anouk de Vries"
 
     answer = await post(client, "/me/profile", {**PROFILE, "name": " Anouk  Bakker "})

@@ -268,3 +268,14 @@ async def test_a_form_shown_again_warns_next_to_the_choices_that_leave_few_to_me
     assert 'id="outlook"' not in easy.text
     unmade = await submit(client, signup_data(**PAPIAMENTO_IN_LIMBURG, role=""))
     assert 'id="outlook"' not in unmade.text
+
+
+async def test_a_too_long_text_says_the_fields_limit(client: httpx.AsyncClient) -> None:
+    await an_event()
+    response = await submit(client, signup_data(name="x" * 121, organisation="y" * 161))
+    assert response.status_code == 422
+    assert "Naam: Dit is te lang: maximaal 120 tekens." in summary_lines(response.text)
+    assert "Organisatie: Dit is te lang: maximaal 160 tekens." in summary_lines(response.text)
+    assert (
+        "Dit is te lang: maximaal 160 tekens." in response.text.split('id="organisation-error"')[1]
+    )

@@ -144,3 +144,28 @@ async def test_a_pause_link_of_someone_not_being_matched_does_not_claim_a_pause(
         assert says in answer.text
         after = await Attendee.get(id=person.id)
         assert after.status is status and after.paused_until is None
+
+
+async def test_a_pause_link_opened_again_says_they_are_already_paused(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    anouk, _ = await a_pair()
+    url = path(subscription_url(settings, "pause", anouk.public_id))
+    assert "Je hebt al pauze" not in (await client.get(url)).text
+    await client.post(url, data={"months": "1"})
+    again = await client.get(url)
+    assert again.status_code == 200
+    assert "Je hebt al pauze: tot 12 december 2026 koppelen we je niet." in again.text
+    await client.post(url, data={"months": "until_resumed"})
+    assert "we koppelen je niet tot je het zelf weer aanzet" in (await client.get(url)).text
+
+
+async def test_an_unsubscribe_link_opened_again_says_they_have_already_left(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    anouk, _ = await a_pair()
+    url = path(subscription_url(settings, "unsubscribe", anouk.public_id))
+    assert "Je bent al afgemeld" not in (await client.get(url)).text
+    await client.post(url, data={"data": "keep"})
+    again = await client.get(url)
+    assert again.status_code == 200 and "Je bent al afgemeld" in again.text

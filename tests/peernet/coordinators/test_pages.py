@@ -239,6 +239,11 @@ async def test_signing_out_ends_the_session_everywhere(
 ) -> None:
     other_browser = session_value(settings, coordinator)
     page = await coordinator_client.get("/coordinator/tokens")
+    # "Uitloggen": "afmelden" is what an attendee does who leaves peernet.
+    assert f"Uitloggen ({coordinator.name})" in page.text and "Afmelden" not in page.text
+    english = await coordinator_client.get("/coordinator/tokens?lang=en")
+    assert f"Sign out ({coordinator.name})" in english.text
+    coordinator_client.cookies.delete("peernet_lang")
     response = await coordinator_client.post(
         "/coordinator/logout", data={"csrf_token": csrf_token(page)}
     )
@@ -246,7 +251,7 @@ async def test_signing_out_ends_the_session_everywhere(
     assert response.headers["location"] == "/coordinator/login?signed_out=1"
     assert f'{SESSION_COOKIE}=""' in response.headers["set-cookie"]
     notice = await coordinator_client.get(response.headers["location"])
-    assert "Je bent afgemeld" in notice.text
+    assert "Je bent uitgelogd" in notice.text
     coordinator_client.cookies.set(SESSION_COOKIE, other_browser)
     assert (await coordinator_client.get("/coordinator/tokens")).status_code == 303
     assert await actions() == ["sign_out"]

@@ -334,7 +334,8 @@ async def a_signup(attendee_id: int, event_id: int, n: int, *, confirmed: bool) 
     ("changes", "field", "message"),
     [
         ({"title": " "}, "title", "Vul dit veld in."),
-        ({"place": "x" * 201}, "place", "Dit is te lang."),
+        ({"place": "x" * 201}, "place", "Dit is te lang: maximaal 200 tekens."),
+        ({"description": "x" * 2001}, "description", "Dit is te lang: maximaal 2000 tekens."),
         ({"date": "3 december"}, "date", "Gebruik een datum als 2026-12-03."),
         ({"date": ""}, "date", "Vul dit veld in."),
         ({"region": ""}, "region", "Vul dit veld in."),
