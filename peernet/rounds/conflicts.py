@@ -9,7 +9,13 @@ from collections.abc import Mapping, Sequence
 
 from matching import Conflict, conflicts
 from peernet.rounds.models import MatchMember, Round, RoundStatus
-from peernet.rounds.planning import History, kept_apart_pairs, load_history, local_today
+from peernet.rounds.planning import (
+    History,
+    coordinator_pairs,
+    kept_apart_pairs,
+    load_history,
+    local_today,
+)
 from peernet.rounds.presets import PRESETS
 from peernet.settings import Settings
 
@@ -20,10 +26,13 @@ async def conflicting_groups(
     groups: Mapping[int, Sequence[int]],
     *,
     history: History | None = None,
+    blocks: bool = True,
 ) -> dict[int, Conflict]:
     """Of ``groups`` (match id: attendee ids) of ``rnd``, those in which a pair is now kept
     apart (by a coordinator or a block) or a repeat of the published history, which is
-    read unless given (without ``rnd`` itself: give it while ``rnd`` is a draft)."""
+    read unless given (without ``rnd`` itself: give it while ``rnd`` is a draft). Without
+    ``blocks``, the attendees' private blocks are left out: what a coordinator is shown
+    never tells that one exists."""
     if not groups:
         return {}
     history = history if history is not None else await load_history()
@@ -32,7 +41,7 @@ async def conflicting_groups(
         [groups[match_id] for match_id in ids],
         past=history.past,
         today=local_today(settings),
-        kept_apart=await kept_apart_pairs(),
+        kept_apart=await kept_apart_pairs() if blocks else await coordinator_pairs(),
         rules=PRESETS.get(rnd.preset, PRESETS["balanced"]),
     )
     return {ids[c.group]: c for c in found}
@@ -48,4 +57,6 @@ async def stale_groups(settings: Settings, round_id: int) -> int:
     members = MatchMember.filter(match__round_id=rnd.id).order_by("match_id", "id")
     for match_id, attendee_id in await members.values_list("match_id", "attendee_id"):
         groups[int(match_id)].append(int(attendee_id))
-    return len(await conflicting_groups(settings, rnd, groups))
+    # Shown on the round page: a private block must not change it (publishing still
+    # regroups a blocked pair, among the groups it regroups for other reasons).
+    return len(await conflicting_groups(settings, rnd, groups, blocks=False))

@@ -182,10 +182,15 @@ def neighbours() -> dict[str, Collection[str]]:
     return {key: region.neighbours for key, region in get_taxonomy().regions.items()}
 
 
+async def coordinator_pairs() -> list[tuple[int, int]]:
+    """The coordinators' keep-apart pairs, without the attendees' private blocks."""
+    return [(k.attendee_a_id, k.attendee_b_id) for k in await KeepApart.all()]
+
+
 async def kept_apart_pairs() -> list[tuple[int, int]]:
     """The coordinators' keep-apart pairs and the attendees' private blocks (either way round:
     the engine treats a pair as unordered). Blocks are only read here, never shown."""
-    pairs = [(k.attendee_a_id, k.attendee_b_id) for k in await KeepApart.all()]
+    pairs = await coordinator_pairs()
     blocks = await AttendeeBlock.all().values_list("attendee_id", "blocked_id")
     for a, b in blocks:
         pair = (min(int(a), int(b)), max(int(a), int(b)))
