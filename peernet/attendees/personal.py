@@ -263,6 +263,7 @@ class MatchSeen:
     partners: tuple[Partner, ...]
     answer: str | None  # the feedback they gave
     rating: int | None
+    asked: bool = True  # whether they have been asked yet how it went (the nudge is due)
 
 
 async def my_matches(attendee: Attendee) -> list[MatchSeen]:
@@ -274,7 +275,9 @@ async def my_matches(attendee: Attendee) -> list[MatchSeen]:
     }
     matches = [
         m
-        for m in await Match.filter(id__in=list(match_ids)).only("id", "round_id")
+        for m in await Match.filter(id__in=list(match_ids)).only(
+            "id", "round_id", "feedback_due_at"
+        )
         if m.round_id in published
     ]
     ids = [m.id for m in matches]
@@ -284,6 +287,7 @@ async def my_matches(attendee: Attendee) -> list[MatchSeen]:
     feedback = {
         f.match_id: f for f in await MatchFeedback.filter(attendee_id=attendee.id, match_id__in=ids)
     }
+    now = clock.now()
     seen = []
     for match in matches:
         partners = tuple(
@@ -304,6 +308,7 @@ async def my_matches(attendee: Attendee) -> list[MatchSeen]:
                 partners=partners,
                 answer=given.answer.value if given and given.answer else None,
                 rating=given.rating if given else None,
+                asked=match.feedback_due_at is not None and match.feedback_due_at <= now,
             )
         )
     return sorted(seen, key=lambda s: s.period, reverse=True)

@@ -13,6 +13,7 @@ from peernet.attendees.personal import SESSION_COOKIE, manage_link
 from peernet.attendees.subscription import resume_ended_pauses
 from peernet.audit.models import AuditEntry
 from peernet.outbox.models import OutboxMessage
+from peernet.rounds.models import Match
 from peernet.settings import Settings
 from peernet.web.app import create_app
 from tests.peernet.conftest import Clock
@@ -593,3 +594,21 @@ async def test_someone_who_left_can_still_download_and_erase(
     answer = await client.post("/me/erase", data={"confirm": "yes", "csrf_token": csrf_token(left)})
     assert answer.status_code == 200
     assert (await Attendee.get(id=anouk.id)).status is AttendeeStatus.ERASED
+
+
+async def test_my_matches_say_feedback_is_asked_later_until_it_is_due(
+    client: httpx.AsyncClient, settings: Settings, frozen_clock: Clock
+) -> None:
+    anouk, ruud = await a_pair()
+    rnd = await a_published_round(settings, [[anouk.id, ruud.id]])
+    due = (await Match.get(round_id=rnd.id)).feedback_due_at
+    assert due is not None and due > frozen_clock.current
+    await sign_in(client, settings, anouk)
+    page = (await client.get("/me/profile")).text
+    assert "We vragen je later hoe het gesprek ging." in page
+    assert "Je gaf hierover geen antwoord." not in page
+    frozen_clock.set(due + timedelta(days=1))
+    await sign_in(client, settings, anouk)
+    page = (await client.get("/me/profile")).text
+    assert "Je gaf hierover geen antwoord." in page
+    assert "We vragen je later" not in page
