@@ -106,16 +106,29 @@ class History:
     asked_rematch: set[int]
 
 
-async def load_history() -> History:
+async def load_history(*, leaving_out: int | None = None) -> History:
     """Past partners per attendee, rounds waited, who was the third of a trio last round,
-    and who asked to be rematched after the last round."""
-    rounds = await Round.filter(status=RoundStatus.PUBLISHED).order_by("-published_at", "-id")
+    and who asked to be rematched after the last round; in the published rounds but
+    ``leaving_out`` (the round being published, already claimed by its publisher).
+
+    The rounds are read first and only their groups count: a round published by someone
+    else between these reads is left out rather than half read."""
+    published = Round.filter(status=RoundStatus.PUBLISHED)
+    if leaving_out is not None:
+        published = published.exclude(id=leaving_out)
+    rounds = await published.order_by("-published_at", "-id")
+    counted = {r.id for r in rounds}
     members = await MatchMember.filter(match__round__status=RoundStatus.PUBLISHED).order_by("id")
     feedback = await MatchFeedback.all()
-    matches = {m.id: m for m in await Match.filter(round__status=RoundStatus.PUBLISHED)}
+    matches = {
+        m.id: m
+        for m in await Match.filter(round__status=RoundStatus.PUBLISHED)
+        if m.round_id in counted
+    }
     by_match: dict[int, list[int]] = defaultdict(list)
     for member in members:
-        by_match[member.match_id].append(member.attendee_id)
+        if member.match_id in matches:
+            by_match[member.match_id].append(member.attendee_id)
     answers: dict[tuple[int, int], MatchFeedback] = {
         (f.match_id, f.attendee_id): f for f in feedback
     }

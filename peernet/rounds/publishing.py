@@ -169,14 +169,15 @@ async def _publish(
             raise NotFound(f"no round with id {round_id}")
         if rnd.status is RoundStatus.PUBLISHED:
             raise RoundPublished(f"the round of {rnd.period} is already published")
-        # The published history as it is now, read while this round is still a draft (once
-        # claimed, its own groups would read as repeats of themselves).
-        history = await load_history()
         claimed = await Round.filter(id=round_id, status=RoundStatus.DRAFT).update(
             status=RoundStatus.PUBLISHED, published_at=now
         )
         if not claimed:
             raise RoundPublished(f"the round of {rnd.period} is already published")
+        # The published history as it is now, but for this round (its own groups would
+        # read as repeats of themselves); read once the claim is won, which also keeps a
+        # second publisher of this round waiting on the claim rather than reading it.
+        history = await load_history(leaving_out=round_id)
 
         members: dict[int, list[int]] = defaultdict(list)
         round_members = MatchMember.filter(match__round_id=round_id)

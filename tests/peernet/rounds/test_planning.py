@@ -9,7 +9,7 @@ from peernet.audit.models import AuditEntry
 from peernet.errors import FieldErrors
 from peernet.feedback.models import MatchFeedback, MeetingAnswer
 from peernet.rounds.models import Match, MatchMember, Round, RoundStatus
-from peernet.rounds.planning import RoundPublished, check_period, propose_round
+from peernet.rounds.planning import RoundPublished, check_period, load_history, propose_round
 from peernet.rounds.publishing import publish_round
 from peernet.settings import Settings
 from peernet.taxonomy.service import get_taxonomy
@@ -177,3 +177,21 @@ async def test_a_published_month_is_not_planned_again(settings: Settings) -> Non
         await propose_round(settings, "2026-12")
     assert refused.value.status_code == 409
     assert await Round.all().count() == 1
+
+
+async def test_the_history_reads_published_rounds_only_and_can_leave_one_out(
+    settings: Settings,
+) -> None:
+    from tests.peernet.factories import a_pair, a_published_round
+
+    anouk, ruud = await a_pair()
+    rnd = await a_published_round(settings, [[anouk.id, ruud.id]])
+    history = await load_history()
+    assert [p.partner for p in history.past[anouk.id]] == [ruud.id]
+    assert history.waited[anouk.id] == 0
+    without = await load_history(leaving_out=rnd.id)
+    assert anouk.id not in without.past and without.waited[anouk.id] == 0
+    # A round whose groups are stored but which is not published yet does not count, even
+    # while another transaction is about to publish it.
+    await Round.filter(id=rnd.id).update(status=RoundStatus.DRAFT)
+    assert anouk.id not in (await load_history()).past
