@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -455,6 +455,36 @@ def scrubbed_mail(attendee_id: int, row_id: int) -> dict[str, Any]:
     }
 
 
+def _forgotten_link(link: dict[str, Any], person: int) -> dict[str, Any]:
+    """A stored link (see :func:`peernet.rounds.planning.explanation_of`) without what it
+    says of ``person``: the themes either of them covered (each list names some of that
+    person's gaps or expertise) and their region, with the relation of the two regions
+    (which, for a pair in one region, gives theirs). The disciplines stay, as the role
+    does."""
+    if person not in (link.get("a"), link.get("b")):
+        return link
+    side = 0 if link.get("a") == person else 1
+    regions = list(link.get("regions") or ["", ""])
+    if len(regions) == 2:
+        regions[side] = ""
+    return {
+        **link,
+        "a_gaps_covered_by_b": [],
+        "b_gaps_covered_by_a": [],
+        "regions": regions,
+        "region_relation": "distant",
+    }
+
+
+async def _forget_in_explanations(attendee_id: int, match_ids: Sequence[int]) -> None:
+    for match in await Match.filter(id__in=list(match_ids) or [-1]):
+        links = match.explanation.get("links", [])
+        forgotten = [_forgotten_link(link, attendee_id) for link in links]
+        if forgotten != links:
+            match.explanation = {**match.explanation, "links": forgotten}
+            await match.save(update_fields=["explanation"])
+
+
 async def erase_attendee(
     settings: Settings,
     attendee_id: int,
@@ -538,8 +568,9 @@ async def erase_attendee(
         ).delete()
         # Nudges are due per match; the nudge job skips erased members, so their partner's
         # still go out and nothing goes to them.
+        match_ids = [m.match_id for m in await MatchMember.filter(attendee_id=attendee_id)]
+        await _forget_in_explanations(attendee_id, match_ids)
         if needles.full:
-            match_ids = [m.match_id for m in await MatchMember.filter(attendee_id=attendee_id)]
             await _scrub_json_column(Match, "explanation", needles, id__in=match_ids or [-1])
             await _scrub_json_column(Round, "stats", needles)
             await _scrub_json_column(Round, "previous", needles)

@@ -347,3 +347,28 @@ async def test_a_nudge_queued_after_the_erasure_goes_to_the_partner_only(
     [nudge] = await OutboxMessage.filter(kind="nudge_met")
     assert nudge.recipient_email == ruud.email
     assert FORMER_PARTICIPANT in nudge.text and anouk.name not in nudge.text
+
+
+async def test_erasure_forgets_her_themes_and_region_in_the_stored_explanations(
+    settings: Settings,
+) -> None:
+    from peernet.rounds.models import Match
+    from peernet.rounds.planning import propose_round
+    from peernet.rounds.publishing import publish_round
+    from tests.peernet.factories import a_pair
+
+    anouk, ruud = await a_pair()
+    rnd, _ = await propose_round(settings, "2026-12")
+    await publish_round(settings, rnd.id)
+    match = await Match.get(round_id=rnd.id)
+    (link,) = match.explanation["links"]
+    assert link["a_gaps_covered_by_b"] or link["b_gaps_covered_by_a"]
+    assert "midden_nederland" in link["regions"]
+
+    assert await erase_attendee(settings, anouk.id, actor="cli", reason="request")
+    (link,) = (await Match.get(id=match.id)).explanation["links"]
+    assert link["a_gaps_covered_by_b"] == link["b_gaps_covered_by_a"] == []
+    mine = 0 if link["a"] == anouk.id else 1
+    assert link["regions"][mine] == "" and link["regions"][1 - mine] == "midden_nederland"
+    assert link["region_relation"] == "distant"  # "same" would give her region away
+    assert ruud.id in (link["a"], link["b"]) and len(link["disciplines"]) == 2
