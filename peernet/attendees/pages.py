@@ -16,7 +16,7 @@ from peernet.attendees.sent import SentNote
 from peernet.errors import FieldErrors
 from peernet.events.service import get_open_event
 from peernet.web import csrf, ratelimit
-from peernet.web.rendering import message_page, render, request_locale, settings_of
+from peernet.web.rendering import message_page, render, request_locale, settings_of, speak_to
 
 _LIST_FIELDS = ("expertise", "gaps", "languages")
 _TEXT_FIELDS = ("name", "email", "organisation", "role", "region", "meeting_preference")
@@ -124,7 +124,9 @@ async def signup_sent(request: Request) -> Response:
 
 
 async def confirm_form(request: Request) -> Response:
-    await service.find_signup(request.path_params["token"])
+    signup = await service.find_signup(request.path_params["token"])
+    # The link in an English confirmation email opens an English page.
+    speak_to(request, signup.locale)
     settings = settings_of(request)
     cookie, token = csrf.issue_token(request, settings)
     response = render(request, "confirm.html", {"csrf_token": token})
@@ -136,5 +138,6 @@ async def confirm_submit(request: Request) -> Response:
     form = await request.form()
     csrf.check_token(request, form.get(csrf.FIELD), settings_of(request))
     attendee = await service.confirm_signup(request.path_params["token"])
+    speak_to(request, attendee.locale)
     first_name = attendee.name.split()[0] if attendee.name.strip() else attendee.name
     return message_page(request, "confirmed.title", "confirmed.body", 200, name=first_name)

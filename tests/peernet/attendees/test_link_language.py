@@ -126,3 +126,23 @@ async def test_the_personal_page_switches_to_dutch_when_asked(
     assert "Mijn deelname" in (await client.get("/me/profile?lang=nl")).text
     # The choice is remembered over the attendee's own language.
     assert "Ja, meld me af" in (await client.get("/me/leave")).text
+
+
+@pytest.mark.parametrize("locale", ["en", "nl"])
+async def test_the_confirmation_link_opens_in_the_language_signed_up_in(
+    client: httpx.AsyncClient, settings: Settings, locale: str
+) -> None:
+    from peernet.attendees.schemas import parse_signup
+    from peernet.attendees.service import sign_up
+    from tests.peernet.factories import an_event, signup_data
+    from tests.peernet.helpers import confirmation_token, csrf_token
+
+    await an_event()
+    data = signup_data(locale=locale)
+    await sign_up(settings, "omei-utrecht", parse_signup(data), channel="form")
+    token = await confirmation_token(data["email"])
+    page = await client.get(f"/confirm/{token}")
+    assert page.status_code == 200
+    assert ("Confirm your sign-up" in page.text) is (locale == "en")
+    confirmed = await client.post(f"/confirm/{token}", data={"csrf_token": csrf_token(page)})
+    assert f'<html lang="{locale}">' in confirmed.text
