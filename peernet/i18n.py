@@ -4,6 +4,7 @@ service (``locales/<locale>/*.json``), merged; a key may be defined in one file 
 from __future__ import annotations
 
 import json
+import unicodedata
 from functools import cache
 from importlib.resources import files
 
@@ -44,3 +45,10 @@ def api_locale(requested: str | None, default: str) -> str:
     if requested not in LOCALES:
         raise FieldErrors({"lang": "unknown_choice"})
     return requested
+
+
+def name_order(name: str) -> str:
+    """A name as it sorts in a Dutch list: accents and case aside, so that "Ümit" comes
+    with the U and "Ilse Çelik" before "Ilse Yılmaz" (a database sorts by code point)."""
+    flat = unicodedata.normalize("NFKD", name.replace("ı", "i"))
+    return "".join(char for char in flat if not unicodedata.combining(char)).casefold()

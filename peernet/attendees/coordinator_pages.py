@@ -19,6 +19,7 @@ from peernet.attendees.models import AttendeeStatus, ImportBatch
 from peernet.coordinators.auth import coordinator_page, current_coordinator
 from peernet.errors import FieldErrors, NotFound
 from peernet.events.service import get_event
+from peernet.i18n import name_order
 from peernet.rounds.planning import RoundPublished
 from peernet.web import csrf
 from peernet.web.dates import local_time
@@ -102,9 +103,10 @@ async def _person_page(
     status_code: int = 200,
 ) -> Response:
     view = await directory.person_view(attendee_id)
+    candidates = sorted(await directory.all_attendees(), key=lambda a: (name_order(a.name), a.id))
     others = [
         a
-        for a in await directory.all_attendees()
+        for a in candidates
         if a.id != attendee_id
         and a.id not in {k.id for k in view.kept_apart}
         # Nobody is paired with someone who erased their data: nothing to keep apart.

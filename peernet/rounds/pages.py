@@ -4,7 +4,6 @@ is a form POST answered with a redirect (post/redirect/get), so a reload repeats
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import date
 from typing import Any
 
@@ -14,6 +13,7 @@ from starlette.responses import RedirectResponse, Response
 from peernet.attendees.models import Attendee, AttendeeStatus
 from peernet.coordinators.auth import coordinator_page, current_coordinator
 from peernet.errors import FieldErrors, NotFound
+from peernet.i18n import name_order
 from peernet.rounds import adjustments
 from peernet.rounds.conflicts import stale_groups
 from peernet.rounds.planning import RoundPublished, local_today, propose_round
@@ -74,13 +74,6 @@ async def plan(request: Request) -> Response:
     except FieldErrors as exc:
         return await _index_page(request, {"period": period or ""}, exc.errors, status_code=422)
     return RedirectResponse(f"/coordinator/rounds/{rnd.id}?done=planned", status_code=303)
-
-
-def name_order(name: str) -> str:
-    """A name as it sorts in a Dutch list: accents and case aside, so that "Ümit" comes
-    with the U and "Ilse Çelik" before "Ilse Yılmaz" (a database sorts by code point)."""
-    flat = unicodedata.normalize("NFKD", name.replace("ı", "i"))
-    return "".join(char for char in flat if not unicodedata.combining(char)).casefold()
 
 
 async def _people() -> list[Attendee]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import timedelta
 
 import httpx
@@ -302,3 +303,15 @@ async def test_the_person_page_marks_a_draft_and_offers_nobody_erased(
     keep_apart = text[text.index('<select id="other"') : text.index("</select>")]
     assert f'value="{ruud.id}"' in keep_apart
     assert f'value="{bram.id}"' not in keep_apart and "()" not in keep_apart
+
+
+async def test_the_people_to_keep_apart_are_in_dutch_name_order(
+    coordinator_client: httpx.AsyncClient,
+) -> None:
+    anouk = await an_attendee()
+    for name in ("Zoë Bakker", "Ümit Aydın", "Ilse Yılmaz", "Ilse Çelik", "anna Smit"):
+        await an_attendee(name)
+    text = (await coordinator_client.get(f"/coordinator/attendees/{anouk.id}")).text
+    keep_apart = text[text.index('<select id="other"') : text.index("</select>")]
+    shown = re.findall(r'<option value="\d+">([^(<]+) \(', keep_apart)
+    assert shown == ["anna Smit", "Ilse Çelik", "Ilse Yılmaz", "Ümit Aydın", "Zoë Bakker"]
