@@ -1,6 +1,7 @@
 """Groups of a draft that the rules forbid now: two people kept apart or blocked since it
 was planned, or a pair that a round published since already grouped. Publishing dissolves
-them (see :mod:`peernet.rounds.publishing`); the round page warns of them beforehand."""
+them (see :mod:`peernet.rounds.publishing`); the round page warns of them beforehand, but
+for private blocks, which a coordinator never sees."""
 
 from __future__ import annotations
 
@@ -48,8 +49,10 @@ async def conflicting_groups(
 
 
 async def stale_groups(settings: Settings, round_id: int) -> int:
-    """How many groups of the draft ``round_id`` publishing would dissolve for a rule broken
-    since it was planned (0 for a published round, or none)."""
+    """How many groups of the draft ``round_id`` break a coordinator's keep-apart or repeat
+    a published pair by now (0 for a published round, or none): what the round page warns
+    of. Publishing dissolves those, and also any group an attendee's private block forbids,
+    which this count leaves out."""
     rnd = await Round.get_or_none(id=round_id)
     if rnd is None or rnd.status is not RoundStatus.DRAFT:
         return 0
