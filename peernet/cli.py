@@ -11,6 +11,7 @@ import logging
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
+from types import FrameType
 
 from peernet import clock, db, logs
 from peernet.errors import FieldErrors, PeernetError
@@ -46,12 +47,28 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
     import signal
 
     import uvicorn
+    from uvicorn.config import STARTUP_FAILURE
 
     from peernet.web.app import create_app
 
+    class Server(uvicorn.Server):
+        """Uvicorn's server, forced to quit by a second Ctrl-C only. Uvicorn forces on any
+        SIGINT after another signal, skipping the app's shutdown (and logging its cancelled
+        lifespan as a traceback); but `make demo`'s Ctrl-C reaches this process twice, from
+        the terminal and as a SIGTERM from the recipe's trap, in either order."""
+
+        interrupts = 0
+
+        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+            forced = self.force_exit
+            super().handle_exit(sig, frame)
+            if sig == signal.SIGINT:
+                self.interrupts += 1
+            self.force_exit = forced or self.interrupts > 1
+
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, _stopped)
-    uvicorn.run(
+    config = uvicorn.Config(
         create_app(settings),
         host=args.host,
         port=args.port,
@@ -59,6 +76,10 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
         server_header=False,
         log_config=logs.uvicorn_log_config(),
     )
+    server = Server(config)
+    server.run()
+    if not server.started:  # as uvicorn.run: the port was taken, or the app failed to start
+        sys.exit(STARTUP_FAILURE)
 
 
 def _worker(settings: Settings, args: argparse.Namespace) -> None:

@@ -4,10 +4,14 @@ import getpass
 import io
 import os
 import re
+import signal
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from peernet import cli
@@ -285,7 +289,12 @@ def test_serve_runs_uvicorn_without_its_server_banner(
     import uvicorn
 
     seen: dict[str, object] = {}
-    monkeypatch.setattr(uvicorn, "run", lambda app, **options: seen.update(options))
+
+    def run(server: uvicorn.Server) -> None:
+        seen.update(port=server.config.port, server_header=server.config.server_header)
+        server.started = True
+
+    monkeypatch.setattr(uvicorn.Server, "run", run)
     for name, value in sqlite_env.items():
         monkeypatch.setenv(name, value)
     assert cli.main(["serve", "--port", "8123"]) == 0
@@ -294,3 +303,61 @@ def test_serve_runs_uvicorn_without_its_server_banner(
     procfile = (Path(__file__).parents[2] / "Procfile").read_text()
     web = next(line for line in procfile.splitlines() if line.startswith("web:"))
     assert "--no-server-header" in web
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _serving(port: int, server: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert server.poll() is None, server.communicate()
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise AssertionError("peernet serve did not answer")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("signals", "graceful"),
+    [
+        # make demo's Ctrl-C: the terminal's SIGINT and the recipe's SIGTERM, in either order
+        ((signal.SIGTERM, signal.SIGINT), True),
+        ((signal.SIGINT, signal.SIGTERM), True),
+        ((signal.SIGTERM,), True),
+        ((signal.SIGINT, signal.SIGINT), False),  # Ctrl-C twice: quit without waiting
+    ],
+)
+def test_serve_stops_the_app_cleanly_unless_interrupted_twice(
+    sqlite_env: dict[str, str], signals: tuple[signal.Signals, ...], graceful: bool
+) -> None:
+    assert run("migrate", env=sqlite_env).returncode == 0
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "peernet.cli", "serve", "--port", str(port)],
+        env={**os.environ, "PEERNET_ENV": "test", **sqlite_env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        _serving(port, server)
+        for sent in signals:
+            server.send_signal(sent)
+            # Well within the 0.1 s uvicorn waits, once it has seen the first signal, before
+            # it decides whether to shut the app down or force its way out.
+            time.sleep(0.05)
+        _, err = server.communicate(timeout=30)
+    finally:
+        server.kill()
+    assert server.returncode == 0, err
+    assert ("Application shutdown complete" in err) is graceful, err
+    if graceful:
+        assert "Traceback" not in err, err
