@@ -48,6 +48,14 @@ SUBSCRIPTION_LINK_VALID_FOR_SECONDS = 180 * DAY
 _PUBLIC_ID = re.compile(r"[A-Za-z0-9_-]{16,32}")
 
 
+def page_url(settings: Settings, path: str, locale: str) -> str:
+    """A public page (``/privacy``, ``/agenda``) as an email to a ``locale`` reader links it:
+    in their language, where that is not the site's own. These links carry no token, so the
+    page cannot tell whose email they came from."""
+    url = f"{settings.base_url}{path}"
+    return url if locale == settings.default_locale else f"{url}?lang={locale}"
+
+
 class LinkInvalid(NotFound):
     code = "link_invalid"
 

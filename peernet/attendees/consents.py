@@ -25,7 +25,13 @@ from peernet import clock
 from peernet.attendees.models import Attendee, AttendeeStatus, Consent, Signup
 from peernet.audit.service import record
 from peernet.errors import NotFound
-from peernet.links import LinkInvalid, consent_renewal_url, read_consent_renewal, subscription_url
+from peernet.links import (
+    LinkInvalid,
+    consent_renewal_url,
+    page_url,
+    read_consent_renewal,
+    subscription_url,
+)
 from peernet.outbox.models import OutboxMessage
 from peernet.outbox.service import enqueue
 from peernet.settings import LOCALES, Settings
@@ -276,7 +282,7 @@ async def queue_consent_renewals(settings: Settings) -> int:
                     recipient=Address(name=attendee.name, email=attendee.email),
                     context={
                         **renewal_context(settings, attendee, version),
-                        **await footer_links(settings, attendee.id),
+                        **await footer_links(settings, attendee.id, attendee.locale),
                     },
                     unsubscribe_url=subscription_url(settings, "unsubscribe", attendee.public_id),
                 )
@@ -298,7 +304,7 @@ def renewal_context(settings: Settings, attendee: Attendee, version: str) -> dic
     return {
         "name": attendee.name,
         "consent_url": consent_renewal_url(settings, attendee.public_id, version),
-        "privacy_url": f"{settings.base_url}/privacy",
+        "privacy_url": page_url(settings, "/privacy", attendee.locale),
         "pause_url": subscription_url(settings, "pause", attendee.public_id),
         "unsubscribe_url": subscription_url(settings, "unsubscribe", attendee.public_id),
     }

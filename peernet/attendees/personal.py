@@ -33,7 +33,7 @@ from peernet.bulk import insert_rows
 from peernet.coordinators.throttle import SignInLimiter
 from peernet.errors import NotFound, PeernetError
 from peernet.feedback.models import MatchFeedback
-from peernet.links import ClockSigner
+from peernet.links import ClockSigner, page_url
 from peernet.outbox.service import enqueue
 from peernet.rounds.models import Match, MatchMember, Round, RoundStatus
 from peernet.settings import Settings
@@ -98,17 +98,18 @@ async def manage_links(settings: Settings, attendee_ids: Sequence[int]) -> list[
     return [f"{settings.base_url}/me/link/{token}" for _, token in tokens]
 
 
-def privacy_url(settings: Settings) -> str:
-    return f"{settings.base_url}/privacy"
+def privacy_url(settings: Settings, locale: str) -> str:
+    return page_url(settings, "/privacy", locale)
 
 
-async def footer_links(settings: Settings, attendee_id: int) -> dict[str, str]:
-    """The footer's "manage my participation" and privacy links, for an email's context.
+async def footer_links(settings: Settings, attendee_id: int, locale: str) -> dict[str, str]:
+    """The footer's "manage my participation" and privacy links, for an email's context in
+    ``locale``.
 
     Mints a magic link: call it in the transaction that enqueues the email."""
     return {
         "manage_url": await manage_link(settings, attendee_id),
-        "privacy_url": privacy_url(settings),
+        "privacy_url": privacy_url(settings, locale),
     }
 
 
@@ -200,7 +201,7 @@ async def request_link(settings: Settings, email: str) -> None:
                 "name": attendee.name,
                 "manage_url": url,
                 "expires_days": LINK_VALID_DAYS,
-                "privacy_url": privacy_url(settings),
+                "privacy_url": privacy_url(settings, attendee.locale),
             },
         )
 

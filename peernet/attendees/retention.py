@@ -123,7 +123,7 @@ async def ask_the_inactive(settings: Settings) -> int:
                     "stay_url": stay_url(settings, attendee.public_id),
                     "pause_url": subscription_url(settings, "pause", attendee.public_id),
                     "unsubscribe_url": unsubscribe_url,
-                    **await footer_links(settings, attendee.id),
+                    **await footer_links(settings, attendee.id, attendee.locale),
                 },
                 unsubscribe_url=unsubscribe_url,
             )

@@ -23,7 +23,7 @@ from peernet.errors import Gone, NotFound
 from peernet.events.models import Event, Registration, RegistrationStatus
 from peernet.events.registration_links import registration_url
 from peernet.events.service import local_today
-from peernet.links import LinkInvalid
+from peernet.links import LinkInvalid, page_url
 from peernet.outbox.models import OutboxMessage
 from peernet.outbox.service import enqueue
 from peernet.settings import Settings
@@ -210,8 +210,8 @@ def session_context(settings: Settings, attendee: Attendee, event: Event) -> dic
         "registration_url": registration_url(
             settings, public_id=attendee.public_id, event_slug=event.slug
         ),
-        "agenda_url": f"{settings.base_url}/agenda",
-        "privacy_url": f"{settings.base_url}/privacy",
+        "agenda_url": page_url(settings, "/agenda", attendee.locale),
+        "privacy_url": page_url(settings, "/privacy", attendee.locale),
     }
 
 

@@ -103,7 +103,7 @@ async def _queue_for_match(settings: Settings, kind: str, match_id: int, done: s
                 recipient=Address(name=me.name, email=me.email),
                 context={
                     **_context(settings, kind, match_id, me, others),
-                    **await footer_links(settings, me.id),
+                    **await footer_links(settings, me.id, me.locale),
                 },
                 unsubscribe_url=subscription_url(settings, "unsubscribe", me.public_id),
             )

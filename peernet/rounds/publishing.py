@@ -51,7 +51,7 @@ from peernet.rounds.planning import (
 from peernet.rounds.presets import PRESETS
 from peernet.rounds.service import due_at, store_groups
 from peernet.rounds.unmatched import unmatched_context
-from peernet.settings import Settings
+from peernet.settings import LOCALES, Settings
 
 # What an introduction reads of its recipient and their partners (introduction_context).
 INTRODUCED_FIELDS = (
@@ -259,7 +259,7 @@ async def _publish(
                 recipient=Address(name=me.name, email=me.email),
                 context={
                     **unmatched_context(settings, me, detail, rnd.period),
-                    **await footer_links(settings, me.id),
+                    **await footer_links(settings, me.id, me.locale),
                 },
                 unsubscribe_url=subscription_url(settings, "unsubscribe", me.public_id),
             )
@@ -346,7 +346,7 @@ async def _introduce(
         for me in members[match.id]
     ]
     links = await manage_links(settings, [me.id for _, me, _ in recipients])
-    privacy = privacy_url(settings)
+    privacy = {locale: privacy_url(settings, locale) for locale in LOCALES}
     emails: list[Email] = []
     for (match, me, others), manage_url in zip(recipients, links, strict=True):
         context = introduction_context(settings, match, me, others)
@@ -356,7 +356,7 @@ async def _introduce(
                 kind="introduction",
                 locale=me.locale,
                 recipient=Address(name=me.name, email=me.email),
-                context={**context, "manage_url": manage_url, "privacy_url": privacy},
+                context={**context, "manage_url": manage_url, "privacy_url": privacy[me.locale]},
                 # The same link as the one in the text (signing it again costs as much).
                 unsubscribe_url=context["unsubscribe_url"],
             )

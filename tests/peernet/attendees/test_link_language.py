@@ -3,6 +3,7 @@ attendee's own (``Attendee.locale``) unless the visitor chose one (``?lang=``, t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 
 import httpx
@@ -146,3 +147,35 @@ async def test_the_confirmation_link_opens_in_the_language_signed_up_in(
     assert ("Confirm your sign-up" in page.text) is (locale == "en")
     confirmed = await client.post(f"/confirm/{token}", data={"csrf_token": csrf_token(page)})
     assert f'<html lang="{locale}">' in confirmed.text
+
+
+async def test_the_privacy_link_in_an_introduction_opens_in_its_readers_language(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    from peernet.outbox.models import OutboxMessage
+    from tests.peernet.factories import a_pair
+
+    anouk, ruud = await a_pair()  # Dutch and English
+    await a_published_round(settings, [[anouk.id, ruud.id]])
+    for person, privacy_page, other in [
+        (anouk, "Wat we bewaren", "What we keep"),
+        (ruud, "What we keep", "Wat we bewaren"),
+    ]:
+        mail = await OutboxMessage.get(kind="introduction", recipient_email=person.email)
+        (link,) = set(re.findall(r"https://peernet\.test/privacy\S*", mail.text))
+        assert link.endswith("?lang=en") is (person.locale == "en")
+        assert f'href="{link}"' in mail.html
+        page = await client.get(link.removeprefix(settings.base_url))
+        assert privacy_page in page.text and other not in page.text
+        client.cookies.clear()
+
+
+async def test_the_agenda_and_privacy_links_of_a_session_email_speak_english(
+    settings: Settings,
+) -> None:
+    from peernet.events.registrations import session_context
+
+    person = await an_attendee(locale="en")
+    context = session_context(settings, person, await a_session("utrecht"))
+    assert context["agenda_url"] == "https://peernet.test/agenda?lang=en"
+    assert context["privacy_url"] == "https://peernet.test/privacy?lang=en"

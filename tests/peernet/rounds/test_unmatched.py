@@ -214,9 +214,11 @@ async def test_the_unmatched_email_renders_in_the_attendees_language(settings: S
     me = await shanti(locale="en")
     context = {
         **unmatched_context(settings, me, detail_for(me, await others(2)), "2026-12"),
-        **await footer_links(settings, me.id),
+        **await footer_links(settings, me.id, me.locale),
     }
     assert context["pause_url"].startswith("https://peernet.test/pause/")
+    # The privacy page carries no token: the link itself asks for English.
+    assert context["privacy_url"] == "https://peernet.test/privacy?lang=en"
     rendered = render_email("unmatched", me.locale, context)
     assert rendered.subject == "No peer for you in December 2026: you have priority next month"
     text = " ".join(rendered.text.split())
