@@ -14,6 +14,7 @@ from peernet.errors import FieldErrors, NotFound
 from peernet.events.models import Event
 from peernet.events.service import get_event
 from peernet.feedback.models import MatchFeedback
+from peernet.i18n import name_order
 from peernet.rounds.models import KeepApart, MatchMember, Round, RoundExclusion, RoundStatus
 from peernet.taxonomy.service import get_taxonomy
 
@@ -103,10 +104,15 @@ async def search_attendees(search: AttendeeFilter, *, page_size: int = PAGE_SIZE
     people = await _event_people(search.event)
     if people is not None:
         rows = rows.filter(id__in=sorted(people))
-    total = await rows.count()
+    # The page's ids in Dutch name order (a database sorts by code point, "Ümit" after "Z"):
+    # two short columns of every row found, then the page's rows whole.
+    named: list[tuple[int, str]] = await rows.values_list("id", "name")
+    ordered = [i for i, _ in sorted(named, key=lambda row: (name_order(row[1]), row[0]))]
+    total = len(ordered)
     pages = max(1, -(-total // page_size))
-    found = await rows.order_by("name", "id").offset((search.page - 1) * page_size).limit(page_size)
-    return DirectoryPage(list(found), total, search.page, pages)
+    wanted = ordered[(search.page - 1) * page_size : search.page * page_size]
+    found = {a.id: a for a in await Attendee.filter(id__in=wanted)} if wanted else {}
+    return DirectoryPage([found[i] for i in wanted if i in found], total, search.page, pages)
 
 
 async def all_attendees(search: AttendeeFilter | None = None) -> list[Attendee]:
@@ -116,7 +122,7 @@ async def all_attendees(search: AttendeeFilter | None = None) -> list[Attendee]:
     people = await _event_people(search.event)
     if people is not None:
         rows = rows.filter(id__in=sorted(people))
-    return list(await rows.order_by("name", "id"))
+    return sorted(await rows, key=lambda a: (name_order(a.name), a.id))
 
 
 async def event_choices() -> list[Event]:
@@ -206,7 +212,10 @@ async def person_view(attendee_id: int) -> PersonView:
         k.attendee_b_id if k.attendee_a_id == attendee.id else k.attendee_a_id
         for k in await KeepApart.filter(Q(attendee_a_id=attendee.id) | Q(attendee_b_id=attendee.id))
     ]
-    kept_apart = list(await Attendee.filter(id__in=apart_ids).order_by("name")) if apart_ids else []
+    kept_apart = sorted(
+        await Attendee.filter(id__in=apart_ids) if apart_ids else [],
+        key=lambda a: (name_order(a.name), a.id),
+    )
     draft = await current_draft()
     excluded = bool(
         draft and await RoundExclusion.exists(round_id=draft.id, attendee_id=attendee.id)

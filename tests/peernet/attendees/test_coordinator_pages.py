@@ -81,6 +81,27 @@ async def test_search_and_filters_against_stored_attendees(empty_db: None) -> No
     )
 
 
+async def test_the_directory_and_its_export_are_in_dutch_name_order(
+    coordinator_client: httpx.AsyncClient,
+) -> None:
+    # A database sorts by code point: "Ümit" after "Zeynep", "de Wit" after "Zeynep".
+    for n, name in enumerate(["Zeynep Kaya", "Ümit Yılmaz", "de Wit, Els", "Anouk de Vries"]):
+        await an_attendee(name, email=f"person{n}@example.org")
+    first = await search_attendees(AttendeeFilter(page=1), page_size=2)
+    second = await search_attendees(AttendeeFilter(page=2), page_size=2)
+    assert [a.name for a in first.attendees + second.attendees] == [
+        "Anouk de Vries",
+        "de Wit, Els",
+        "Ümit Yılmaz",
+        "Zeynep Kaya",
+    ]
+    assert (first.total, first.pages) == (4, 2)
+    export = await coordinator_client.get("/coordinator/attendees.csv")
+    assert export.status_code == 200, export.text
+    found = [export.text.index(name) for name in ("Anouk", "de Wit", "Ümit", "Zeynep")]
+    assert found == sorted(found)
+
+
 def test_a_bad_filter_names_its_field() -> None:
     with pytest.raises(FieldErrors) as raised:
         parse_filter({"status": "sleeping", "region": "atlantis", "page": "0"})
