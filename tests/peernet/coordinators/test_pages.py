@@ -47,6 +47,7 @@ async def test_the_sign_in_page_is_dutch_first_with_labelled_fields(
     assert '<label for="email">E-mailadres</label>' in page.text
     assert '<label for="password">Wachtwoord</label>' in page.text
     assert 'autocomplete="current-password"' in page.text
+    assert "<title>Fout" not in page.text
     english = await client.get("/coordinator/login?lang=en")
     assert '<label for="password">Password</label>' in english.text
 
@@ -120,6 +121,7 @@ async def test_a_wrong_password_shows_the_error_and_is_logged_without_the_passwo
     assert SESSION_COOKIE not in response.cookies
     assert 'class="summary" role="alert"' in response.text
     assert "Het e-mailadres of het wachtwoord klopt niet." in response.text
+    assert "<title>Fout: " in response.text
     assert 'value="carla@example.org"' in response.text  # the address stays filled in
     assert WRONG not in response.text
     entry = await AuditEntry.get(action="sign_in_failed")
@@ -143,6 +145,7 @@ async def test_empty_fields_are_named(client: httpx.AsyncClient) -> None:
     response = await sign_in(client, email="", password="")
     assert response.status_code == 422
     assert '<a href="#email">E-mailadres: Vul dit veld in.</a>' in response.text
+    assert "<title>Fout: " in response.text
     assert 'aria-describedby="password-error" aria-invalid="true"' in response.text
     assert await actions() == []
 

@@ -353,6 +353,7 @@ async def test_a_bad_input_names_its_field_and_stores_nothing(
     error = re.search(rf'<p class="error" id="{field}-error">([^<]*)</p>', answer.text)
     assert error and message in error.group(1), answer.text
     assert answer.text.count('class="error"') == 1
+    assert re.search(r"<title>Fout: [^<]+</title>", answer.text)  # said first by a screen reader
     assert await Event.all().count() == 0
     assert await AuditEntry.filter(action="event.create").count() == 0
 
