@@ -12,7 +12,7 @@ from peernet.coordinators.auth import coordinator_page
 from peernet.dashboard import charts, service
 from peernet.i18n import translate
 from peernet.taxonomy.service import Term, get_taxonomy
-from peernet.web.dates import month, number, percent
+from peernet.web.dates import half_up, month, number, percent
 from peernet.web.headers import allow_inline_styles
 from peernet.web.rendering import render_coordinator, request_locale, settings_of
 
@@ -32,7 +32,7 @@ def _formatters(locale: str) -> dict[str, Any]:
     def n(value: float | None, digits: int = 0) -> str:
         if value is None:
             return "–"
-        return number(round(value, digits), locale)
+        return number(value, locale, digits)
 
     def pct(share: float | None) -> str:
         return "–" if share is None else percent(share, locale)
@@ -158,7 +158,7 @@ def results_pictures(found: service.Results, locale: str) -> dict[str, charts.Pi
                     t("results.met.share"),
                     charts.ACTIVE,
                     [
-                        None if r.met_share is None else round(r.met_share * 100)
+                        None if r.met_share is None else int(half_up(r.met_share, 2) * 100)
                         for r in found.rounds
                     ],
                 )

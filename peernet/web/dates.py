@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
@@ -35,16 +36,26 @@ def local_date(day: date | None, locale: str, *, length: str = "long") -> str:
     return format_date(day, length, locale=_cldr(locale))
 
 
-def number(value: float, locale: str) -> str:
-    """1234.5 -> "1.234,5" (nl) or "1,234.5" (en)."""
-    return format_decimal(value, locale=_cldr(locale))
+def half_up(value: float, digits: int = 0) -> Decimal:
+    """``value`` rounded as people round, halves away from zero: 2.5 -> 3, 0.125 -> 0.13
+    (Python's ``round`` and Babel round halves to even: 2.5 -> 2). From the float's shortest
+    decimal form, so 0.285 rounds to 0.29 although the float is slightly below it."""
+    return Decimal(repr(value)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+
+
+def number(value: float, locale: str, digits: int | None = None) -> str:
+    """1234.5 -> "1.234,5" (nl) or "1,234.5" (en); with ``digits``, rounded half up to
+    that many decimals first (:func:`half_up`)."""
+    shown = value if digits is None else half_up(value, digits)
+    return format_decimal(shown, locale=_cldr(locale))
 
 
 def percent(share: float, locale: str, decimals: int = 0) -> str:
     """0.857 -> "86%", or with one decimal "85,7%" (nl) and "85.7%" (en); Babel places
     the sign and the decimal mark the local way."""
     pattern = "#,##0%" if decimals <= 0 else "#,##0." + "0" * decimals + "%"
-    return format_percent(share, pattern, locale=_cldr(locale))
+    with localcontext(rounding=ROUND_HALF_UP):  # 2.5% -> "3%", as people round
+        return format_percent(share, pattern, locale=_cldr(locale))
 
 
 def month(period: str, locale: str, *, short: bool = False) -> str:

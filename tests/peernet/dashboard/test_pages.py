@@ -73,7 +73,7 @@ async def test_the_dashboard_in_dutch(
         assert figure in text
     # Each count opens the directory filtered to those people.
     paused = await coordinator_client.get("/coordinator/attendees?status=paused")
-    assert "1 deelnemer(s) gevonden" in paused.text
+    assert "1 deelnemer gevonden" in paused.text
     found = pictures(page)
     assert set(found) == {
         "Deelnemers per politie-eenheid",

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from peernet.web.dates import local_date, local_time, month, number, percent
+from peernet.web.dates import half_up, local_date, local_time, month, number, percent
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
@@ -22,6 +23,23 @@ def test_days_and_numbers_in_the_readers_language() -> None:
     assert local_date(date(2026, 12, 3), "en") == "3 December 2026"
     assert (number(1234.5, "nl"), number(1234.5, "en")) == ("1.234,5", "1,234.5")
     assert percent(0.857, "nl") == "86%"
+
+
+def test_halves_round_up_as_people_round_them() -> None:
+    # Python's round and Babel round halves to even: 1 of 40 was "2%", 1 of 8 "12%".
+    assert (percent(1 / 40, "nl"), percent(1 / 8, "nl"), percent(0.145, "en")) == (
+        "3%",
+        "13%",
+        "15%",
+    )
+    assert percent(1 / 80, "nl", 1) == "1,3%"
+    assert (number(2.5, "nl", 0), number(0.125, "en", 2), number(-2.5, "nl", 0)) == (
+        "3",
+        "0.13",
+        "-3",
+    )
+    assert half_up(0.285, 2) == Decimal("0.29")  # the float is a hair below 0.285
+    assert number(1234.5, "nl") == "1.234,5"  # without digits: as it is
 
 
 def test_months_in_the_readers_language() -> None:
