@@ -122,6 +122,26 @@ def dashboard_pictures(figures: service.Dashboard, locale: str) -> dict[str, cha
     return pictures
 
 
+def grid_intro(grid: service.DisciplineGrid, locale: str) -> str:
+    """The round's groups as the round page counts them ("2 koppels en 1 trio"), and how many
+    of the two-person links in them (three in a trio) were across disciplines."""
+
+    def t(name: str, **params: object) -> str:
+        return translate(locale, name, **params)
+
+    def counted(key: str, count: int) -> str:
+        return t(f"{key}_one") if count == 1 else t(key, count=number(count, locale))
+
+    return t(
+        "dashboard.grid.intro_trios" if grid.trios else "dashboard.grid.intro",
+        period=month(grid.period, locale),
+        pairs=counted("dashboard.grid.pairs", grid.duos),
+        trios=counted("dashboard.grid.trios", grid.trios),
+        links=number(grid.total, locale),
+        across=number(grid.across, locale),
+    )
+
+
 @coordinator_page
 async def dashboard(request: Request) -> Response:
     locale = request_locale(request)
@@ -132,6 +152,7 @@ async def dashboard(request: Request) -> Response:
         {
             "figures": figures,
             "pictures": dashboard_pictures(figures, locale),
+            "grid_intro": grid_intro(figures.grid, locale) if figures.grid else "",
             **_formatters(locale),
         },
         section="dashboard",

@@ -100,6 +100,8 @@ class DisciplineGrid:
     period: str
     disciplines: tuple[str, ...]
     pairs: dict[tuple[str, str], int]
+    duos: int = 0  # the round's groups of two
+    trios: int = 0  # and of three
 
     def count(self, a: str, b: str) -> int:
         order = {key: i for i, key in enumerate(self.disciplines)}
@@ -277,7 +279,10 @@ async def _grid(last: Round | None) -> DisciplineGrid | None:
             first, second = sorted((a, b), key=lambda k: (position.get(k, len(order)), k))
             pairs[(first, second)] += 1
     extra = sorted({k for pair in pairs for k in pair} - set(order))
-    return DisciplineGrid(last.period, tuple(order + extra), dict(pairs))
+    sizes = Counter(len(disciplines) for disciplines in members.values())
+    return DisciplineGrid(
+        last.period, tuple(order + extra), dict(pairs), duos=sizes[2], trios=sizes[3]
+    )
 
 
 async def dashboard(timezone: ZoneInfo) -> Dashboard:

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from peernet.dashboard.pages import grid_intro
 from peernet.dashboard.service import (
     DisciplineGrid,
     MonthGrowth,
@@ -114,6 +115,7 @@ async def test_the_discipline_grid_of_the_last_published_round(settings: Setting
             ("youth_social_work", "municipality_policy"): 1,
             ("police_enforcement", "youth_social_work"): 1,
         },
+        duos=2,
     )
     assert grid.count("municipality_policy", "youth_social_work") == 1
     assert grid.count("youth_social_work", "youth_social_work") == 0
@@ -137,6 +139,14 @@ async def test_a_trio_counts_as_three_pairs_in_the_grid(settings: Settings) -> N
         ("youth_social_work", "education"): 2,
     }
     assert (grid.total, grid.across) == (3, 2)
+    assert (grid.duos, grid.trios) == (0, 1)
+    # Said as the round page says it: one trio, three links of two people.
+    assert grid_intro(grid, "nl") == (
+        "De ronde van november 2026: 0 koppels en 1 trio. Van de 3 kennismakingen tussen"
+        " twee mensen (in een trio drie) waren er 2 over disciplines heen."
+        " Hoe donkerder het vakje, hoe meer kennismakingen."
+    )
+    assert grid_intro(grid, "en").startswith("The round of November 2026: 0 pairs and 1 trio,")
 
 
 async def test_an_empty_network_has_zeros_and_no_pictures_to_draw(settings: Settings) -> None:
