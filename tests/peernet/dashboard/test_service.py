@@ -146,7 +146,9 @@ async def test_a_trio_counts_as_three_pairs_in_the_grid(settings: Settings) -> N
         " twee mensen (in een trio drie) waren er 2 over disciplines heen."
         " Hoe donkerder het vakje, hoe meer kennismakingen."
     )
-    assert grid_intro(grid, "en").startswith("The round of November 2026: 0 pairs and 1 trio,")
+    assert grid_intro(grid, "en").startswith(
+        "The round of November 2026: 0 pairs and 1 trio. Of the 3"
+    )
 
 
 async def test_an_empty_network_has_zeros_and_no_pictures_to_draw(settings: Settings) -> None:
