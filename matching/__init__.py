@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 from matching.conflicts import Conflict, conflicts
+from matching.figures import GroupFigures, group_figures
 from matching.pairs import PairingResult, max_weight_pairs, max_weight_pairs_sparse
 from matching.profiles import (
     HARD_RULES,
@@ -35,6 +36,7 @@ __all__ = [
     "HARD_RULES",
     "Conflict",
     "Group",
+    "GroupFigures",
     "LinkExplanation",
     "MeetingPreference",
     "PairingResult",
@@ -50,6 +52,7 @@ __all__ = [
     "conflicts",
     "explain_group",
     "explain_unmatched",
+    "group_figures",
     "max_weight_pairs",
     "max_weight_pairs_sparse",
     "plan_round",

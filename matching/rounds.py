@@ -15,6 +15,7 @@ from matching._bound import LanguageLattice, covering_prices, padded_sum
 from matching._graph import Graph, edge_weight
 from matching._relaxation import Potentials, warm_relaxation
 from matching._rounding import improve, round_cycles
+from matching.figures import group_figures
 from matching.pairs import max_weight_pairs
 from matching.profiles import (
     MEETING_PREFERENCES,
@@ -39,7 +40,6 @@ from matching.scoring import (
     IntArray,
     encode,
     first_rule_broken,
-    is_repeat,
     link_components,
     score_block,
     score_pairs,
@@ -641,36 +641,19 @@ def _stats(
     today: date,
 ) -> RoundStats:
     by_id = {p.id: p for p in profiles}
-    grouped = [m for g in groups for m in g.members]
-    links = [link for g in groups for link in g.links]
-    covered = 0
-    for g in groups:
-        for m in g.members:
-            others = set().union(*(by_id[o].expertise for o in g.members if o != m))
-            covered += bool(by_id[m].gaps & others)
-    repeats = sum(
-        is_repeat(by_id[link.a], link.b, today, enc.rules)
-        or is_repeat(by_id[link.b], link.a, today, enc.rules)
-        for link in links
+    figures = group_figures(
+        [[by_id[m] for m in g.members] for g in groups], today=today, rules=enc.rules
     )
     return RoundStats(
         people=len(profiles),
-        groups=len(groups),
-        pairs=sum(len(g.members) == 2 for g in groups),
-        trios=sum(len(g.members) == 3 for g in groups),
+        groups=figures.groups,
+        pairs=figures.pairs,
+        trios=figures.trios,
         unmatched=len(unmatched),
-        share_gap_covered=covered / len(grouped) if grouped else 0.0,
-        share_cross_disciplinary=(
-            sum(link.disciplines[0] != link.disciplines[1] for link in links) / len(links)
-            if links
-            else 0.0
-        ),
-        share_same_region=(
-            sum(len({by_id[m].region for m in g.members}) == 1 for g in groups) / len(groups)
-            if groups
-            else 0.0
-        ),
-        repeats=repeats,
+        share_gap_covered=figures.share_gap_covered,
+        share_cross_disciplinary=figures.share_cross_disciplinary,
+        share_same_region=figures.share_same_region,
+        repeats=figures.repeats,
         weight=weight,
         upper_bound=bound,
         certificate=_certificate(weight, bound, exact),

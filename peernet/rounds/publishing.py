@@ -24,7 +24,7 @@ from typing import Any
 from tortoise.expressions import Q, Subquery
 from tortoise.transactions import in_transaction
 
-from matching import plan_round
+from matching import group_figures, plan_round
 from notifications import Address
 from peernet import clock
 from peernet.attendees.consents import CONSENT_PURPOSE, RENEWAL_REASON, renewal_due
@@ -184,6 +184,7 @@ async def _publish(
         stored = round_members.order_by("match_id", "id")
         for match_id, attendee_id in await stored.values_list("match_id", "attendee_id"):
             members[int(match_id)].append(int(attendee_id))
+        planned_groups = {frozenset(group) for group in members.values()}
         planned_unmatched = [
             entry
             for entry in rnd.stats.get("unmatched_people", [])
@@ -263,6 +264,23 @@ async def _publish(
                 },
                 unsubscribe_url=subscription_url(settings, "unsubscribe", me.public_id),
             )
+        # What was sent differs from the plan when people left or rules changed in between:
+        # the round's figures are then stated again, for the groups introduced.
+        introduced = [members[m.id] for m in kept]
+        changed = {frozenset(g) for g in introduced} != planned_groups or {t for t, _ in told} != {
+            int(e["person"]) for e in planned_unmatched
+        }
+        as_sent: dict[str, Any] = {}
+        if changed:
+            excluded = sum(
+                e.get("reason") == "excluded" for e in rnd.stats.get("unmatched_people", [])
+            )
+            as_sent = {
+                "told": [detail for _, detail in told],
+                "figures": await _figures_as_sent(
+                    settings, rnd, introduced, history, unmatched=len(told) + excluded
+                ),
+            }
         outcome = PublishOutcome(
             round_id=round_id,
             period=rnd.period,
@@ -282,6 +300,8 @@ async def _publish(
                 "told_unmatched": list(outcome.told_unmatched),
                 "introductions": introductions,
                 "groups": len(kept),
+                "changed": changed,
+                **as_sent,
             },
         }
         await Round.filter(id=round_id).update(stats=stats)
@@ -301,6 +321,39 @@ async def _publish(
             },
         )
     return outcome
+
+
+async def _figures_as_sent(
+    settings: Settings,
+    rnd: Round,
+    groups: Sequence[Sequence[int]],
+    history: History,
+    *,
+    unmatched: int,
+) -> dict[str, Any]:
+    """The plan's figures (:class:`matching.RoundStats`) of the groups introduced, with
+    ``unmatched`` the people told they have no match and those the coordinator left out."""
+    # Their profiles whole (what an introduction reads of them is less), by a subquery: the
+    # round's members are now exactly those of ``groups``.
+    members = MatchMember.filter(match__round_id=rnd.id).values("attendee_id")
+    attendees = await Attendee.filter(id__in=Subquery(members))
+    profiles = {p.id: p for p in profiles_of(attendees, history)}
+    figures = group_figures(
+        [[profiles[a] for a in group] for group in groups],
+        today=local_today(settings),
+        rules=PRESETS.get(rnd.preset, PRESETS["balanced"]),
+    )
+    return {
+        "people": figures.grouped + unmatched,
+        "groups": figures.groups,
+        "pairs": figures.pairs,
+        "trios": figures.trios,
+        "unmatched": unmatched,
+        "share_gap_covered": figures.share_gap_covered,
+        "share_cross_disciplinary": figures.share_cross_disciplinary,
+        "share_same_region": figures.share_same_region,
+        "repeats": figures.repeats,
+    }
 
 
 async def _regroup(

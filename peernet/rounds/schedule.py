@@ -11,6 +11,7 @@ from peernet.outbox.service import enqueue
 from peernet.rounds.models import Round, RoundStatus
 from peernet.rounds.planning import RoundPublished, local_today, propose_round
 from peernet.rounds.publishing import publish_round
+from peernet.rounds.service import as_published
 from peernet.rounds.unmatched import period_label
 from peernet.settings import Settings
 
@@ -43,7 +44,7 @@ async def plan_month_on_schedule(settings: Settings) -> ScheduledOutcome | None:
         except RoundPublished:
             published = True  # another worker published it a moment ago
     rnd = await Round.get(id=rnd.id)
-    stats = rnd.stats
+    stats = as_published(rnd.stats)
     for recipient in await coordinator_recipients(settings):
         locale = settings.default_locale
         name, email = recipient.name.split(" ")[0] if recipient.name else "", recipient.email

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -54,3 +54,12 @@ async def store_groups(
         await MatchMember.bulk_create([MatchMember(match=match, attendee_id=a) for a in group])
         matches.append(match)
     return matches
+
+
+def as_published(stats: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The round's figures: the plan's, or where publishing changed the plan (people left,
+    or the rules changed since), those of the groups it introduced."""
+    published = stats.get("published") or {}
+    if not published.get("changed"):
+        return stats
+    return {**stats, **published.get("figures", {})}

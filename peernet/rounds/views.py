@@ -31,6 +31,7 @@ from peernet.rounds.models import (
     RoundPin,
     RoundStatus,
 )
+from peernet.rounds.service import as_published
 from peernet.rounds.unmatched import describe_unmatched
 from peernet.taxonomy.service import get_taxonomy
 from peernet.web.dates import percent
@@ -185,6 +186,8 @@ def figures(stats: Mapping[str, Any], locale: str) -> list[str]:
     def t(key: str, **params: object) -> str:
         return translate(locale, key, **params)
 
+    changed = as_published(stats) is not stats
+    shown = as_published(stats)
     quality = at_least(float(stats.get("certificate", 1.0)))
     if locale == "nl":
         quality = quality.replace(".", ",")
@@ -192,34 +195,32 @@ def figures(stats: Mapping[str, Any], locale: str) -> list[str]:
     def counted(key: str, count: int) -> str:
         return t(f"{key}_one" if count == 1 else key, count=count)
 
-    out = [
+    out = [t("rounds.figures.as_sent")] if changed else []
+    out += [
         t(
             "rounds.figures.groups",
-            people=stats["people"],
-            pairs=counted("rounds.figures.pairs", stats["pairs"]),
-            trios=counted("rounds.figures.trios", stats["trios"]),
-            unmatched=stats["unmatched"],
+            people=counted("rounds.figures.people", shown["people"]),
+            pairs=counted("rounds.figures.pairs", shown["pairs"]),
+            trios=counted("rounds.figures.trios", shown["trios"]),
+            unmatched=shown["unmatched"],
         ),
-        t("rounds.figures.gaps", share=percent(stats["share_gap_covered"], locale, 1)),
+        t("rounds.figures.gaps", share=percent(shown["share_gap_covered"], locale, 1)),
         t(
             "rounds.figures.disciplines",
-            share=percent(stats["share_cross_disciplinary"], locale, 1),
+            share=percent(shown["share_cross_disciplinary"], locale, 1),
         ),
-        t("rounds.figures.region", share=percent(stats["share_same_region"], locale, 1)),
-        t("rounds.figures.repeats", repeats=stats["repeats"]),
+        t("rounds.figures.region", share=percent(shown["share_same_region"], locale, 1)),
+        t("rounds.figures.repeats", repeats=shown["repeats"]),
     ]
+    # The quality is proven of the plan (over every allowed pair, or within region blocks);
+    # of groups changed at publishing there is no bound.
     certificate = float(stats.get("certificate", 1.0))
-    if certificate >= 1.0 and stats.get("bound_covers_all_pairs", True):
-        out.append(t("rounds.figures.optimal"))
+    covers_all = stats.get("bound_covers_all_pairs", True)
+    if certificate >= 1.0 and covers_all:
+        key = "rounds.figures.optimal"
     else:
-        out.append(
-            t(
-                "rounds.figures.quality"
-                if stats.get("bound_covers_all_pairs", True)
-                else "rounds.figures.quality_blocks",
-                share=quality,
-            )
-        )
+        key = "rounds.figures.quality" if covers_all else "rounds.figures.quality_blocks"
+    out.append(t(f"{key}_plan" if changed else key, share=quality))
     return out
 
 
@@ -246,6 +247,14 @@ async def round_view(round_id: int, locale: str) -> RoundView:
     by_match = await _members_by_match(round_id)
     stats: dict[str, Any] = dict(rnd.stats or {})
     unmatched_entries = list(stats.get("unmatched_people", []))
+    published = stats.get("published") or {}
+    if published.get("changed"):
+        # Whom publishing told they have no match (the plan's unmatched who were still
+        # there, and whoever lost a partner), and those the coordinator left out.
+        unmatched_entries = [
+            *published.get("told", []),
+            *(e for e in unmatched_entries if e.get("reason") == "excluded"),
+        ]
     exclusions = await RoundExclusion.filter(round_id=round_id).order_by("id")
     pins = await RoundPin.filter(round_id=round_id).order_by("id")
     apart = await KeepApart.all().order_by("id")
@@ -378,9 +387,9 @@ async def list_rounds() -> list[RoundSummary]:
                 period=rnd.period,
                 status=rnd.status.value,
                 version=rnd.version,
-                people=int(rnd.stats.get("people", 0)),
+                people=int(as_published(rnd.stats).get("people", 0)),
                 groups=groups,
-                unmatched=int(rnd.stats.get("unmatched", 0)),
+                unmatched=int(as_published(rnd.stats).get("unmatched", 0)),
                 met_share=len(met[rnd.id]) / groups if published else None,
                 answered_share=len(answered[rnd.id]) / groups if published else None,
                 average_rating=(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import timedelta
 from itertools import combinations
@@ -308,3 +309,32 @@ async def test_an_older_draft_repeating_a_month_published_since_warns_and_is_rep
     assert await current_groups(later.id) == []
     told = await OutboxMessage.filter(kind="unmatched")
     assert sorted(m.recipient_email for m in told) == sorted([anouk.email, ruud.email])
+
+
+async def test_a_round_changed_at_publishing_shows_what_was_sent(
+    coordinator_client: httpx.AsyncClient, settings: Settings
+) -> None:
+    from peernet.attendees.subscription import pause
+
+    client = coordinator_client
+    anouk, ruud = await a_pair()
+    url = await _a_planned_round(client)
+    planned = html.unescape((await client.get(url)).text)
+    assert "2 mensen: 1 paar, 0 trio's, 0 niet gekoppeld." in planned
+    assert "Bij het publiceren is het plan aangepast" not in planned
+    await pause(ruud.id, "1")
+    round_id = int(url.rsplit("/", 1)[1])
+    await publish_round(settings, round_id)
+    page = html.unescape((await client.get(url)).text)
+    figures = page[page.index("<h2>In het kort") : page.index('id="groups"')]
+    assert "Bij het publiceren is het plan aangepast" in figures
+    # Ruud paused: Anouk alone, told she has no match this month.
+    assert "1 persoon: 0 paren, 0 trio's, 1 niet gekoppeld." in figures
+    assert "Het plan was" in figures and "Dit is aantoonbaar" not in figures
+    unmatched = page[page.index('id="unmatched"') :]
+    assert "Anouk de Vries" in unmatched and "Niet gekoppeld (1)" in unmatched
+    # The list of rounds counts the same.
+    from peernet.rounds.views import list_rounds
+
+    (summary,) = await list_rounds()
+    assert (summary.people, summary.groups, summary.unmatched) == (1, 0, 1)

@@ -423,3 +423,39 @@ async def test_a_fresh_draft_is_published_as_planned(settings: Settings) -> None
     assert await groups_of(rnd.id) == planned
     assert outcome.dissolved == () and outcome.regrouped == () and outcome.told_unmatched == ()
     assert (await Round.get(id=rnd.id)).stats["published"]["dissolved"] == []
+
+
+async def test_a_changed_plan_is_stated_again_as_sent(settings: Settings) -> None:
+    people = await four()
+    rnd, _ = await propose_round(settings, "2026-12")
+    planned = (await Round.get(id=rnd.id)).stats
+    assert (planned["people"], planned["pairs"], planned["unmatched"]) == (4, 2, 0)
+    first = sorted(await groups_of(rnd.id), key=min)[0]
+    gone = min(first)
+    await pause(gone, "1")
+    outcome = await publish_round(settings, rnd.id)
+    published = (await Round.get(id=rnd.id)).stats["published"]
+    assert published["changed"] is True
+    figures = published["figures"]
+    grouped = {a for g in await groups_of(rnd.id) for a in g}
+    # Whoever paused is out; the partner left alone is regrouped or told.
+    assert figures["people"] == 3 == len(grouped) + len(outcome.told_unmatched)
+    assert (figures["groups"], figures["unmatched"]) == (
+        len(await groups_of(rnd.id)),
+        len(outcome.told_unmatched),
+    )
+    assert [t["person"] for t in published["told"]] == list(outcome.told_unmatched)
+    assert {t["reason"] for t in published["told"]} <= {"partner_left"}
+    # The plan's own figures stay as they were (for the diff between versions).
+    assert (await Round.get(id=rnd.id)).stats["people"] == 4
+    assert all(0.0 <= figures[k] <= 1.0 for k in figures if k.startswith("share"))
+    assert {p.id for p in people} - {gone} == grouped | set(outcome.told_unmatched)
+
+
+async def test_a_plan_published_as_planned_keeps_its_figures(settings: Settings) -> None:
+    await four()
+    rnd, _ = await propose_round(settings, "2026-12")
+    await publish_round(settings, rnd.id)
+    published = (await Round.get(id=rnd.id)).stats["published"]
+    assert published["changed"] is False
+    assert "figures" not in published and "told" not in published
