@@ -11,6 +11,8 @@ The context each kind receives
 ``confirmation``
     name, event_title, confirm_url, expires_days (int)
 ``introduction``
+    month: str (the round's month, e.g. "januari 2027", when it is not this month: a round
+    published ahead; empty for "this month");
     recipient: {name, role_label, organisation, region_label};
     partners: list of {name, role_label, organisation, region_label, email,
     meeting_preference_label} (one partner, or two for a trio; the label describes the

@@ -289,12 +289,20 @@ def person(attendee: Attendee, locale: str, *, with_contact: bool) -> dict[str, 
 
 
 def introduction_context(
-    settings: Settings, match: Match, me: Attendee, others: Sequence[Attendee]
+    settings: Settings,
+    match: Match,
+    me: Attendee,
+    others: Sequence[Attendee],
+    *,
+    month: str = "",
 ) -> dict[str, Any]:
-    """The context of the ``introduction`` email to ``me`` about the ``others`` of ``match``."""
+    """The context of the ``introduction`` email to ``me`` about the ``others`` of ``match``;
+    ``month`` names the round's month in ``me``'s language when it is not this month (a
+    round published ahead), else empty ("this month")."""
     locale = me.locale
     explanation: Mapping[str, Any] = match.explanation or {}
     return {
+        "month": month,
         "recipient": person(me, locale, with_contact=False),
         "partners": [person(o, locale, with_contact=True) for o in others],
         "reasons": reasons_for(explanation, me, others, locale),

@@ -50,7 +50,7 @@ from peernet.rounds.planning import (
 )
 from peernet.rounds.presets import PRESETS
 from peernet.rounds.service import due_at, store_groups
-from peernet.rounds.unmatched import unmatched_context
+from peernet.rounds.unmatched import period_label, unmatched_context
 from peernet.settings import LOCALES, Settings
 
 # What an introduction reads of its recipient and their partners (introduction_context).
@@ -243,7 +243,7 @@ async def _publish(
         attendees = dict(available)
         if told:
             attendees |= {a.id: a for a in await Attendee.filter(id__in=[t for t, _ in told])}
-        introductions = await _introduce(settings, round_id, kept, members, attendees)
+        introductions = await _introduce(settings, rnd, kept, members, attendees)
         # Being in a published round is a sign of life (for the retention check). The round's
         # members are now exactly those of its kept groups: named by a subquery rather than
         # by ten thousand ids.
@@ -386,13 +386,19 @@ async def _regroup(
 
 async def _introduce(
     settings: Settings,
-    round_id: int,
+    rnd: Round,
     matches: Sequence[Match],
     members: dict[int, list[int]],
     attendees: dict[int, Attendee],
 ) -> int:
     now = clock.now()
     zone = settings.timezone
+    # A round published ahead of its month says which month, and its nudges count from the
+    # month's first day rather than coming with those of the month before.
+    year, month = (int(part) for part in rnd.period.split("-"))
+    month_starts = datetime(year, month, 1, tzinfo=zone)
+    ahead = month_starts > now
+    months = {locale: period_label(rnd.period, locale) if ahead else "" for locale in LOCALES}
     recipients = [
         (match, attendees[me], [attendees[o] for o in members[match.id] if o != me])
         for match in matches
@@ -402,7 +408,7 @@ async def _introduce(
     privacy = {locale: privacy_url(settings, locale) for locale in LOCALES}
     emails: list[Email] = []
     for (match, me, others), manage_url in zip(recipients, links, strict=True):
-        context = introduction_context(settings, match, me, others)
+        context = introduction_context(settings, match, me, others, month=months[me.locale])
         emails.append(
             Email(
                 key=f"intro:{match.id}:{me.id}",
@@ -415,11 +421,12 @@ async def _introduce(
             )
         )
     await enqueue_many(settings, emails)
-    nudge_met_due_at = due_at(now, settings.nudge_met_after_days, zone)
-    feedback_due_at = due_at(now, settings.feedback_after_days, zone)
+    counted_from = max(now, month_starts)
+    nudge_met_due_at = due_at(counted_from, settings.nudge_met_after_days, zone)
+    feedback_due_at = due_at(counted_from, settings.feedback_after_days, zone)
     # ``matches`` are all the round's groups that are left (the others were deleted): one
     # statement for the round rather than one per batch of ids.
-    await Match.filter(round_id=round_id).update(
+    await Match.filter(round_id=rnd.id).update(
         introduced_at=now, nudge_met_due_at=nudge_met_due_at, feedback_due_at=feedback_due_at
     )
     for match in matches:

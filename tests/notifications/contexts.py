@@ -67,6 +67,7 @@ def context_for(kind: str) -> dict[str, Any]:
         }
     if kind == "introduction":
         return {
+            "month": "",
             "recipient": {
                 "name": "Fatima Zahra El Amrani",
                 "role_label": "Jongerenwerker",

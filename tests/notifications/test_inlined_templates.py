@@ -60,6 +60,7 @@ def _partners(draw: st.DrawFn) -> dict[str, Any]:
 @st.composite
 def _contexts(draw: st.DrawFn) -> dict[str, Any]:
     return {
+        "month": draw(st.sampled_from(["", "januari 2027", "January 2027"])),
         "recipient": {
             "name": draw(_words),
             "role_label": draw(_words),

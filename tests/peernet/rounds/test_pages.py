@@ -178,7 +178,10 @@ async def test_a_whole_month_of_the_demo_population_through_the_pages(
         a.id for a in await Attendee.filter(email__in=[r for _, (r,), _ in handler.received])
     }
 
+    # December's round, published on 12 November: its nudges wait for December.
     frozen_clock.advance(timedelta(days=15))
+    assert await queue_due_nudges(settings) == 0
+    frozen_clock.advance(timedelta(days=19))
     assert await queue_due_nudges(settings) == 319
     frozen_clock.advance(timedelta(days=20))
     january = await post_form(

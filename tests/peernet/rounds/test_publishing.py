@@ -459,3 +459,27 @@ async def test_a_plan_published_as_planned_keeps_its_figures(settings: Settings)
     published = (await Round.get(id=rnd.id)).stats["published"]
     assert published["changed"] is False
     assert "figures" not in published and "told" not in published
+
+
+@pytest.mark.parametrize(
+    ("period", "dutch", "english", "nudged_on"),
+    [
+        # Published on 12 November.
+        ("2026-11", "je intervisiepartner deze maand", "your peer this month", date(2026, 11, 26)),
+        # Ahead of its month: named, and the nudges count from 1 December.
+        ("2026-12", "voor december 2026", "for December 2026", date(2026, 12, 15)),
+    ],
+)
+async def test_a_round_published_ahead_names_its_month_and_nudges_in_it(
+    settings: Settings, period: str, dutch: str, english: str, nudged_on: date
+) -> None:
+    anouk, ruud = await a_pair()
+    rnd = await create_round(period, [[anouk.id, ruud.id]])
+    await publish_round(settings, rnd.id)
+    to_anouk = await OutboxMessage.get(kind="introduction", recipient_email=anouk.email)
+    to_ruud = await OutboxMessage.get(kind="introduction", recipient_email=ruud.email)
+    assert dutch in to_anouk.subject + " ".join(to_anouk.text.split())
+    assert english in to_ruud.subject + " ".join(to_ruud.text.split())
+    match = await Match.get(round_id=rnd.id)
+    assert match.nudge_met_due_at is not None
+    assert match.nudge_met_due_at.astimezone(settings.timezone).date() == nudged_on
