@@ -64,6 +64,8 @@ INTRODUCED_FIELDS = (
     "region",
     "meeting_preference",
     "locale",
+    # For the profile rules, checked again as the round is published (conflicts.py).
+    "languages",
 )
 
 
@@ -218,7 +220,11 @@ async def _publish(
 
         # A group the rules forbid now is not introduced: its members are regrouped below.
         broken = await conflicting_groups(
-            settings, rnd, {m.id: members[m.id] for m in kept}, history=history
+            settings,
+            rnd,
+            {m.id: members[m.id] for m in kept},
+            history=history,
+            attendees=available.values(),
         )
         dissolved = [(members[m.id], broken[m.id]) for m in kept if m.id in broken]
         if broken:

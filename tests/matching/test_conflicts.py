@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import random
 from datetime import date
 
-from matching import Conflict, PastPairing, RoundRules, conflicts
+import pytest
+
+from matching import HARD_RULES, Conflict, PastPairing, Profile, RoundRules, conflicts
+from matching.scoring import encode, first_rule_broken
 
 TODAY = date(2026, 12, 1)
 
@@ -43,3 +47,75 @@ def test_one_conflict_per_group_kept_apart_before_repeat() -> None:
     past = {1: [PastPairing(partner=2, on=date(2026, 11, 1))]}
     found = conflicts([[1, 2, 3]], past=past, today=TODAY, kept_apart=[(1, 2), (2, 3)])
     assert found == [Conflict(group=0, a=1, b=2, rule="kept_apart")]
+
+
+NEAR = {"rotterdam": ["haaglanden"], "haaglanden": [], "utrecht": []}
+
+
+def person(n: int, **fields: object) -> Profile:
+    base: dict[str, object] = {"discipline": f"d{n}", "region": "rotterdam"}
+    return Profile(id=n, **{**base, **fields})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "rule"),
+    [
+        ({}, {}, None),
+        ({"discipline": "police"}, {"discipline": "police"}, "same_discipline"),
+        ({"languages": frozenset({"nl"})}, {"languages": frozenset({"en"})}, "no_shared_language"),
+        ({"meeting": "in_person"}, {"meeting": "online"}, "meeting_incompatible"),
+        ({"meeting": "in_person"}, {"region": "utrecht"}, "too_far_for_in_person"),
+        # Neighbouring regions are near enough, named either way round.
+        ({"meeting": "in_person"}, {"region": "haaglanden"}, None),
+        ({"meeting": "in_person", "region": "haaglanden"}, {}, None),
+        ({"meeting": "online"}, {"region": "utrecht"}, None),
+    ],
+)
+def test_a_profile_changed_since_the_plan_can_break_a_rule(
+    first: dict[str, object], second: dict[str, object], rule: str | None
+) -> None:
+    profiles = {1: person(1, **first), 2: person(2, **second)}
+    found = conflicts([[1, 2]], past={}, today=TODAY, profiles=profiles, neighbours=NEAR)
+    assert [c.rule for c in found] == ([rule] if rule else [])
+    # Without the profiles, only the kept-apart and repeat rules are checked.
+    assert conflicts([[1, 2]], past={}, today=TODAY) == []
+
+
+def test_the_profile_rules_agree_with_the_planners() -> None:
+    rng = random.Random(7)
+    people = [
+        Profile(
+            id=n,
+            discipline=rng.choice(["police", "youth", "education"]),
+            region=rng.choice(list(NEAR)),
+            meeting=rng.choice(["in_person", "online", "either"]),
+            languages=frozenset(rng.sample(["nl", "en", "ar"], rng.randint(1, 2))),
+            past=tuple(
+                PastPairing(partner=rng.randrange(40), on=date(2026, rng.randint(1, 11), 1))
+                for _ in range(rng.randint(0, 2))
+            ),
+        )
+        for n in range(40)
+    ]
+    apart = [(0, 1), (5, 9)]
+    rules = RoundRules(repeat_window_months=6)
+    enc = encode(people, neighbours=NEAR, kept_apart=apart, today=TODAY, rules=rules)
+    frozen = {frozenset(pair) for pair in apart}
+    profiles = {int(p.id): p for p in people}
+    past = {int(p.id): list(p.past) for p in people}
+    seen = set()
+    for i in range(len(people)):
+        for j in range(i + 1, len(people)):
+            found = conflicts(
+                [[i, j]],
+                past=past,
+                today=TODAY,
+                kept_apart=apart,
+                rules=rules,
+                profiles=profiles,
+                neighbours=NEAR,
+            )
+            expected = first_rule_broken(enc, i, j, frozen, TODAY)
+            assert [c.rule for c in found] == ([expected] if expected else []), (i, j)
+            seen.add(expected)
+    assert seen == {None, *HARD_RULES}  # every rule came up

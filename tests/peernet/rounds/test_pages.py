@@ -341,3 +341,24 @@ async def test_a_round_changed_at_publishing_shows_what_was_sent(
 
     (summary,) = await list_rounds()
     assert (summary.people, summary.groups, summary.unmatched) == (1, 0, 1)
+
+
+async def test_a_profile_changed_since_the_draft_warns_and_is_repaired_at_publishing(
+    coordinator_client: httpx.AsyncClient, settings: Settings
+) -> None:
+    client = coordinator_client
+    anouk, ruud = await a_pair()
+    await Attendee.filter(id=anouk.id).update(meeting_preference="in_person")
+    rnd, _ = await propose_round(settings, "2026-12")
+    assert await current_groups(rnd.id) == [[anouk.id, ruud.id]]
+    url = f"/coordinator/rounds/{rnd.id}"
+    assert STALE_NL not in (await client.get(url)).text
+    # Ruud now meets online only; Anouk only in person.
+    await Attendee.filter(id=ruud.id).update(meeting_preference="online")
+    assert STALE_NL + ": 1 groep" in (await client.get(url)).text
+    outcome = await publish_round(settings, rnd.id)
+    assert outcome.dissolved == ((anouk.id, ruud.id),)
+    assert await OutboxMessage.filter(kind="introduction").count() == 0
+    stats = (await Round.get(id=rnd.id)).stats["published"]
+    assert stats["dissolved"] == [{"members": [anouk.id, ruud.id], "rule": "meeting_incompatible"}]
+    assert set(outcome.told_unmatched) == {anouk.id, ruud.id}
