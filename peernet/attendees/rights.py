@@ -62,6 +62,9 @@ FORMER = {"nl": "een oud-deelnemer", "en": FORMER_PARTICIPANT}
 # The audit action of a name corrected on the personal page; its details keep the former
 # name, so that erasure finds it in the emails sent under it.
 RENAME_ACTION = "attendee.rename_self"
+# The audit action of an address changed on the personal page; its details keep the former
+# address, so that export and erasure find the mail sent to it.
+EMAIL_CHANGE_ACTION = "attendee.email_change_self"
 # Why an erasure happened; a closed list so that no free text (which might name someone)
 # reaches the audit log.
 ERASURE_REASONS = ("request", "left", "inactive", "self", "unconfirmed")
@@ -87,12 +90,30 @@ def _normal(address: object) -> str:
 
 
 async def _addresses(attendee: Attendee) -> set[str]:
-    """Every address mail to this attendee may have gone to: the profile's and those typed in
-    their sign-ups (a confirmation goes to the address of the sign-up)."""
+    """Every address mail to this attendee may have gone to: the profile's, those typed in
+    their sign-ups (a confirmation goes to the address of the sign-up) and those they had
+    before changing it on their personal page.
+
+    A former address that another attendee has since signed up with is theirs now: it is
+    left out, so that nothing of theirs is cancelled, exported or erased with this one."""
     found = {_normal(attendee.email), attendee.email_normalized}
     for details in await Signup.filter(attendee_id=attendee.id).values_list("details", flat=True):
         if isinstance(details, dict):
             found.add(_normal(details.get("email")))
+    former: set[str] = set()
+    for details in await AuditEntry.filter(
+        action=EMAIL_CHANGE_ACTION, subject=f"attendee:{attendee.id}"
+    ).values_list("details", flat=True):
+        if isinstance(details, dict):
+            former.add(_normal(details.get("former_email")))
+    former -= found
+    if former:
+        taken = await (
+            Attendee.filter(email_normalized__in=list(former))
+            .exclude(id=attendee.id)
+            .values_list("email_normalized", flat=True)
+        )
+        found |= former - {str(a) for a in taken}
     return {a for a in found if a and not is_erased_address(a)}
 
 

@@ -31,7 +31,9 @@ from peernet.attendees.models import (
     MagicLink,
     Signup,
 )
+from peernet.attendees.personal import request_link
 from peernet.attendees.rights import (
+    EMAIL_CHANGE_ACTION,
     FORMER_PARTICIPANT,
     cancel_queued_mail,
     erase_attendee,
@@ -332,6 +334,47 @@ async def test_cancelling_queued_mail_touches_only_hers(
     assert (await undelivered_page()).total == 0
     his = await OutboxMessage.get(recipient_email=ruud.email)
     assert his.status is OutboxStatus.PENDING
+
+
+async def _an_address_change(attendee: Attendee, new_email: str) -> str:
+    """What confirming a new address leaves behind (peernet.attendees.email_change)."""
+    former = attendee.email
+    await Attendee.filter(id=attendee.id).update(email=new_email, email_normalized=new_email)
+    await record(
+        EMAIL_CHANGE_ACTION,
+        actor=f"attendee:{attendee.id}",
+        subject=f"attendee:{attendee.id}",
+        details={"former_email": former},
+    )
+    return former
+
+
+async def test_unsubscribing_cancels_mail_queued_for_a_former_address_too(
+    settings: Settings, frozen_clock: Clock
+) -> None:
+    anouk, ruud = await a_pair()
+    await a_published_round(settings, [[anouk.id, ruud.id]])
+    former = await _an_address_change(anouk, "anouk@elsewhere.example")
+    assert await cancel_queued_mail(anouk.id, reason="unsubscribed") == 1
+    hers = await OutboxMessage.get(recipient_email=former)
+    assert hers.status is OutboxStatus.FAILED and hers.last_error == "unsubscribed"
+
+
+async def test_a_former_address_someone_else_signed_up_with_since_is_theirs(
+    settings: Settings, frozen_clock: Clock
+) -> None:
+    anouk = await an_attendee()
+    former = await _an_address_change(anouk, "anouk@elsewhere.example")
+    carla = await an_attendee("Carla Smit", email=former)
+    await request_link(settings, former)  # a link to her personal page
+    assert (await export_attendee(anouk.id))["emails_sent_to_you"] == []
+    assert await cancel_queued_mail(anouk.id, reason="unsubscribed") == 0
+    assert await erase_attendee(settings, anouk.id, actor="cli", reason="request")
+    theirs = await OutboxMessage.filter(recipient_email=former, status=OutboxStatus.PENDING)
+    assert [m.recipient_name for m in theirs] == ["Carla Smit"]
+    assert [m["kind"] for m in (await export_attendee(carla.id))["emails_sent_to_you"]] == [
+        "magic_link"
+    ]
 
 
 async def test_a_nudge_queued_after_the_erasure_goes_to_the_partner_only(
