@@ -59,6 +59,14 @@ The context each kind receives
     the same, plus unit_label and announcements_off_url (the signed link that stops these
     emails and nothing else); sent with the session as an ``.ics`` attachment
 
+``email_change``
+    name, new_email, confirm_url (the signed link that changes the address once opened and
+    confirmed), expires_hours (int), privacy_url: sent to the new address an attendee typed
+    on their personal page
+``email_changed``
+    name, new_email, contact (the privacy contact's address), privacy_url: sent to the
+    former address once the change is confirmed, so that its owner can object
+
 Mappings may be dicts or objects with those attributes (Jinja looks up both).
 """
 
@@ -86,6 +94,8 @@ KINDS = (
     "session_moved_up",
     "session_reminder",
     "session_announcement",
+    "email_change",
+    "email_changed",
 )
 LOCALES = ("nl", "en")
 

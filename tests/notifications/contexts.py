@@ -169,4 +169,19 @@ def context_for(kind: str) -> dict[str, Any]:
             "expires_days": 30,
             "privacy_url": f"{BASE}/privacy",
         }
+    if kind == "email_change":
+        return {
+            "name": "Ümit Çelik",
+            "new_email": "umit.celik@example.nl",
+            "confirm_url": f"{BASE}/me/email/s1gn3d.t0k3n",
+            "expires_hours": 24,
+            "privacy_url": f"{BASE}/privacy",
+        }
+    if kind == "email_changed":
+        return {
+            "name": "Ümit Çelik",
+            "new_email": "umit.celik@example.nl",
+            "contact": "privacy@peernet.example.nl",
+            "privacy_url": f"{BASE}/privacy",
+        }
     raise ValueError(kind)
