@@ -11,7 +11,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from peernet.attendees import consents, personal, rights
+from peernet.attendees import consents, email_change, personal, rights
 from peernet.attendees.models import Attendee, AttendeeStatus
 from peernet.attendees.schemas import parse_email, parse_profile
 from peernet.attendees.subscription import PAUSE_MONTHS, UNTIL_RESUMED
@@ -20,7 +20,7 @@ from peernet.errors import FieldErrors
 from peernet.events.registrations import my_sessions
 from peernet.rounds.unmatched import period_label
 from peernet.web import csrf, ratelimit
-from peernet.web.rendering import render, request_locale, settings_of, speak_to
+from peernet.web.rendering import message_page, render, request_locale, settings_of, speak_to
 
 _LIST_FIELDS = ("expertise", "gaps", "languages")
 _TEXT_FIELDS = ("name", "organisation", "role", "region", "meeting_preference")
@@ -187,7 +187,6 @@ async def _profile_page(
             "until_resumed": UNTIL_RESUMED,
             "done": done if done in _DONE else "",
             "timezone": settings_of(request).timezone,
-            "privacy_contact": settings_of(request).privacy_contact,
             "month_label": lambda period: period_label(period, request_locale(request)),
             "optional_held": await consents.optional_consents_of(attendee.id),
             "sessions": await my_sessions(settings_of(request), attendee, request_locale(request)),
@@ -273,6 +272,83 @@ async def _unblock(request: Request, attendee: Attendee) -> Response:
     return _back("unblocked", "matches")
 
 
+# -- changing the email address -------------------------------------------------------------
+
+
+async def _request_email_change(request: Request, attendee: Attendee) -> Response:
+    form = await _checked_form(request)
+    raw = form.get("new_email")
+    typed = {**_profile_values(attendee), "new_email": raw if isinstance(raw, str) else ""}
+    try:
+        new_email = email_change.parse_new_email(attendee, raw)
+    except FieldErrors as exc:
+        return await _profile_page(
+            request, attendee, values=typed, errors=exc.errors, status_code=422
+        )
+    # Per attendee, only for addresses that would be mailed: every one is a stranger's
+    # mailbox until it is confirmed.
+    wait = await ratelimit.request_rate_limits(request).hit(
+        email_change.REQUESTS_PER_ATTENDEE, "email-change:attendee", str(attendee.id)
+    )
+    if wait:
+        response = await _profile_page(
+            request,
+            attendee,
+            values=typed,
+            errors={"new_email": "too_many_requests"},
+            status_code=429,
+        )
+        response.headers["Retry-After"] = str(wait)
+        return response
+    # The same answer whoever has the address: the confirmation is where a taken one is
+    # refused.
+    await email_change.request_email_change(settings_of(request), attendee, new_email)
+    return _page(request, "me/email_sent.html", {"attendee": attendee, "email": new_email})
+
+
+def _email_change_refused(request: Request, exc: email_change.EmailChangeRefused) -> Response:
+    if exc.locale:
+        speak_to(request, exc.locale)
+    return message_page(
+        request,
+        f"me.email.{exc.reason}.title",
+        f"me.email.{exc.reason}.body",
+        exc.status_code,
+        contact=settings_of(request).privacy_contact,
+    )
+
+
+async def email_change_form(request: Request) -> Response:
+    """The emailed link: a button, so that a mail scanner opening it changes nothing."""
+    try:
+        link = await email_change.check_email_change(
+            settings_of(request), request.path_params["token"]
+        )
+    except email_change.EmailChangeRefused as exc:
+        return _email_change_refused(request, exc)
+    speak_to(request, link.attendee.locale)
+    if link.done:
+        return message_page(
+            request, "me.email.done.title", "me.email.done.body", 200, email=link.new_email
+        )
+    return _page(request, "me/email_confirm.html", {"email": link.new_email})
+
+
+async def email_change_submit(request: Request) -> Response:
+    await _checked_form(request)
+    try:
+        link = await email_change.confirm_email_change(
+            settings_of(request), request.path_params["token"]
+        )
+    except email_change.EmailChangeRefused as exc:
+        return _email_change_refused(request, exc)
+    speak_to(request, link.attendee.locale)
+    outcome = "done" if link.done else "changed"
+    return message_page(
+        request, f"me.email.{outcome}.title", f"me.email.{outcome}.body", 200, email=link.new_email
+    )
+
+
 async def _leave_form(request: Request, attendee: Attendee) -> Response:
     return _page(request, "me/leave.html", {"attendee": attendee})
 
@@ -322,6 +398,7 @@ async def _erase(request: Request, attendee: Attendee) -> Response:
 profile = signed_in(_show)
 save_profile = signed_in(_save_profile)
 save_consents = signed_in(_save_consents)
+request_email_change = signed_in(_request_email_change)
 pause = signed_in(_pause)
 resume = signed_in(_resume)
 block = signed_in(_block)

@@ -72,6 +72,7 @@ _EMAILED_LINKS = tuple(
         "consent",
         "invite",
         "me/link",
+        "me/email",
         "register",
         "announcements/off",
     )
@@ -354,6 +355,14 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         Route("/me/profile", personal_pages.profile, methods=["GET"], name="me_profile"),
         Route("/me/profile", personal_pages.save_profile, methods=["POST"]),
         Route("/me/consents", personal_pages.save_consents, methods=["POST"]),
+        Route("/me/email", personal_pages.request_email_change, methods=["POST"]),
+        Route(
+            "/me/email/{token:token}",
+            personal_pages.email_change_form,
+            methods=["GET"],
+            name="me_email",
+        ),
+        Route("/me/email/{token:token}", personal_pages.email_change_submit, methods=["POST"]),
         Route("/me/pause", personal_pages.pause, methods=["POST"]),
         Route("/me/resume", personal_pages.resume, methods=["POST"]),
         Route("/me/block", personal_pages.block, methods=["POST"]),

@@ -52,7 +52,11 @@ FAMILIES: tuple[tuple[str, frozenset[str], re.Pattern[str]], ...] = (
         (name, frozenset({"GET", "HEAD", "POST"}), re.compile(rf"^/{name}{_ONE_SEGMENT}$"))
         for name in ("confirm", "answer", "pause", "unsubscribe", "invite", "consent", "stay")
     ),
-    ("me-link", frozenset({"GET", "HEAD", "POST"}), re.compile(rf"^/me/link{_ONE_SEGMENT}$")),
+    (
+        "me-link",
+        frozenset({"GET", "HEAD", "POST"}),
+        re.compile(rf"^/me/(?:link|email){_ONE_SEGMENT}$"),
+    ),
 )
 
 

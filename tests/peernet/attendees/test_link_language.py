@@ -10,10 +10,12 @@ import httpx
 import pytest
 
 from peernet.attendees.consents import current_version
+from peernet.attendees.email_change import request_email_change
 from peernet.attendees.models import Attendee
 from peernet.attendees.personal import manage_link
 from peernet.events.registration_links import announcements_off_url, registration_url
 from peernet.links import answer_url, consent_renewal_url, stay_url, subscription_url
+from peernet.outbox.models import OutboxMessage
 from peernet.rounds.models import Match
 from peernet.settings import Settings
 from peernet.web.rendering import LANG_COOKIE
@@ -55,6 +57,14 @@ async def _consent_renewal(settings: Settings, person: Attendee) -> str:
     return consent_renewal_url(settings, person.public_id, current_version())
 
 
+async def _email_change(settings: Settings, person: Attendee) -> str:
+    new_email = await request_email_change(settings, person, "new.address@example.net")
+    message = await OutboxMessage.get(kind="email_change", recipient_email=new_email)
+    found = re.search(r"https://peernet\.test/me/email/\S+", message.text)
+    assert found
+    return found.group(0)
+
+
 async def _answer(settings: Settings, person: Attendee) -> str:
     partner = await an_attendee("Ruud van 't Hoff", email="ruud@example.org")
     await a_published_round(settings, [[person.id, partner.id]])
@@ -72,6 +82,12 @@ LINKS = [
     pytest.param(_announcements_off, "No more announcements", "Geen aankondigingen meer", id="off"),
     pytest.param(_consent_renewal, "New consent text", "Nieuwe toestemmingstekst", id="consent"),
     pytest.param(_answer, "Confirm your answer", "Je antwoord bevestigen", id="answer"),
+    pytest.param(
+        _email_change,
+        "Confirm your new email address",
+        "Bevestig je nieuwe e-mailadres",
+        id="email_change",
+    ),
 ]
 
 

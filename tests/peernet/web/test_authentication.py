@@ -57,6 +57,10 @@ PUBLIC = {
     ("POST", "/me/profile"),
     ("POST", "/me/pause"),
     ("POST", "/me/consents"),
+    ("POST", "/me/email"),
+    # Confirming a new address: the signed link sent to it is the credential.
+    ("GET", "/me/email/{token}"),
+    ("POST", "/me/email/{token}"),
     ("POST", "/me/resume"),
     ("POST", "/me/block"),
     ("POST", "/me/unblock"),

@@ -194,6 +194,7 @@ async def test_every_route_with_a_10000_character_parameter_is_no_500(
         "/unsubscribe/" + "b" * 600,
         "/invite/" + "c" * 600,
         "/me/link/" + "d" * 600,
+        "/me/email/" + "d" * 600,
         "/consent/" + "e" * 600,
         "/stay/" + "f" * 600,
         "/join/" + "a" * 65,

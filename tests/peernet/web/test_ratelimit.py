@@ -127,7 +127,16 @@ async def test_a_client_over_its_limit_gets_a_friendly_page_in_dutch_or_english(
 
 
 @pytest.mark.parametrize(
-    "path", ["/confirm/x", "/answer/x", "/unsubscribe/x", "/pause/x", "/stay/x", "/me/link/x"]
+    "path",
+    [
+        "/confirm/x",
+        "/answer/x",
+        "/unsubscribe/x",
+        "/pause/x",
+        "/stay/x",
+        "/me/link/x",
+        "/me/email/x",
+    ],
 )
 async def test_link_pages_are_limited_per_client_too(path: str) -> None:
     async with a_client(RATE_LIMIT_LINKS="3/minute") as client:
