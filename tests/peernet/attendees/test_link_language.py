@@ -66,7 +66,9 @@ async def _email_change(settings: Settings, person: Attendee) -> str:
 
 
 async def _answer(settings: Settings, person: Attendee) -> str:
-    partner = await an_attendee("Ruud van 't Hoff", email="ruud@example.org")
+    partner = await an_attendee(
+        "Ruud van 't Hoff", email="ruud@example.org", role="community_police_officer"
+    )
     await a_published_round(settings, [[person.id, partner.id]])
     match = await Match.get()
     return answer_url(settings, match_id=match.id, public_id=person.public_id, answer="met")
@@ -186,6 +188,7 @@ async def test_the_privacy_link_in_an_introduction_opens_in_its_readers_language
         client.cookies.clear()
 
 
+@pytest.mark.usefixtures("empty_db")
 async def test_the_agenda_and_privacy_links_of_a_session_email_speak_english(
     settings: Settings,
 ) -> None:

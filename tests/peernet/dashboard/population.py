@@ -120,8 +120,12 @@ async def a_small_network(settings: Settings) -> Network:
     await _confirmed(bram, datetime(2026, 11, 5, 9, 0, tzinfo=UTC))
     await _confirmed(eva, None)
 
+    # Gijs was a teacher when October was published (publishing keeps every group across
+    # disciplines); he has since moved to youth work, as Bram, whom he met then.
+    await Attendee.filter(id=gijs.id).update(role="teacher")
     october = await create_round("2026-10", [[anouk.id, ruud.id], [bram.id, gijs.id]])
     await publish_round(settings, october.id)
+    await Attendee.filter(id=gijs.id).update(role="youth_worker")
     november = await create_round("2026-11", [[anouk.id, bram.id], [ruud.id, gijs.id]])
     await publish_round(settings, november.id)
     draft = await create_round("2026-12", [[anouk.id, ruud.id], [bram.id, gijs.id]])

@@ -123,15 +123,18 @@ async def test_the_discipline_grid_of_the_last_published_round(settings: Setting
 
 
 async def test_a_trio_counts_as_three_pairs_in_the_grid(settings: Settings) -> None:
+    from peernet.attendees.models import Attendee
     from peernet.rounds.planning import create_round
     from peernet.rounds.publishing import publish_round
     from tests.peernet.factories import an_attendee
 
     a = await an_attendee("A Een", role="youth_worker")
-    b = await an_attendee("B Twee", role="social_team_worker")
+    b = await an_attendee("B Twee", role="community_police_officer")
     c = await an_attendee("C Drie", role="teacher")
     rnd = await create_round("2026-11", [[a.id, b.id, c.id]])
     await publish_round(settings, rnd.id)
+    # B has since become a social-team worker: the grid counts the disciplines of now.
+    await Attendee.filter(id=b.id).update(role="social_team_worker")
     grid = (await dashboard(AMSTERDAM)).grid
     assert grid is not None
     assert grid.pairs == {

@@ -320,7 +320,7 @@ async def test_a_round_changed_at_publishing_shows_what_was_sent(
     from peernet.attendees.subscription import pause
 
     client = coordinator_client
-    anouk, ruud = await a_pair()
+    _, ruud = await a_pair()
     url = await _a_planned_round(client)
     planned = html.unescape((await client.get(url)).text)
     assert "2 mensen: 1 paar, 0 trio's, 0 niet gekoppeld." in planned
