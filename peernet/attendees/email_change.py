@@ -22,7 +22,7 @@ from tortoise.transactions import in_transaction
 
 from notifications import Address
 from peernet import clock
-from peernet.attendees.models import Attendee, AttendeeStatus
+from peernet.attendees.models import Attendee, AttendeeStatus, Signup
 from peernet.attendees.personal import privacy_url
 from peernet.attendees.rights import EMAIL_CHANGE_ACTION
 from peernet.attendees.schemas import parse_email
@@ -257,6 +257,11 @@ async def _change(settings: Settings, attendee: Attendee, new_email: str) -> Non
     attendee.email = new_email
     attendee.email_normalized = normalize_email(new_email)
     attendee.updated_at = now
+    # A sign-up confirmation still on its way to the former address would put it back (a
+    # sign-up carries the address it was made with): those links lapse now.
+    await Signup.filter(attendee_id=attendee.id, confirmed_at__isnull=True).update(
+        expires_at=now
+    )
     # Export and erasure look here for the mail sent to the former address.
     entry = await record(
         EMAIL_CHANGE_ACTION,

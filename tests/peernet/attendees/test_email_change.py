@@ -466,3 +466,26 @@ async def test_export_and_erasure_know_the_former_address(
         assert at < 0, (trace, everything[max(0, at - 300) : at + 100])
     entry = await AuditEntry.get(action=EMAIL_CHANGE_ACTION)
     assert entry.details == {"former_email": "a former participant"}
+
+
+async def test_a_sign_up_link_on_its_way_to_the_former_address_lapses(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    from peernet.attendees.schemas import parse_signup
+    from peernet.attendees.service import TokenExpired, confirm_signup, sign_up
+    from tests.peernet.factories import an_event, signup_data
+    from tests.peernet.helpers import confirmation_token
+
+    anouk, _ = await a_pair()
+    # She signs up again at a session, with her address of then; the link waits there.
+    await an_event()
+    data = signup_data(email=anouk.email, name=anouk.name)
+    await sign_up(settings, "omei-utrecht", parse_signup(data), channel="form")
+    token = await confirmation_token(anouk.email)
+    url = await a_requested_change(client, settings, anouk)
+    await open_link(client, url)
+    assert (await Attendee.get(id=anouk.id)).email == NEW
+    # That link would put the former address back: it no longer works.
+    with pytest.raises(TokenExpired):
+        await confirm_signup(token)
+    assert (await Attendee.get(id=anouk.id)).email == NEW
