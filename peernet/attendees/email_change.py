@@ -259,9 +259,7 @@ async def _change(settings: Settings, attendee: Attendee, new_email: str) -> Non
     attendee.updated_at = now
     # A sign-up confirmation still on its way to the former address would put it back (a
     # sign-up carries the address it was made with): those links lapse now.
-    await Signup.filter(attendee_id=attendee.id, confirmed_at__isnull=True).update(
-        expires_at=now
-    )
+    await Signup.filter(attendee_id=attendee.id, confirmed_at__isnull=True).update(expires_at=now)
     # Export and erasure look here for the mail sent to the former address.
     entry = await record(
         EMAIL_CHANGE_ACTION,
