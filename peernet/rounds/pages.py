@@ -16,11 +16,12 @@ from peernet.errors import FieldErrors, NotFound
 from peernet.i18n import name_order
 from peernet.rounds import adjustments
 from peernet.rounds.conflicts import stale_groups
+from peernet.rounds.models import RoundStatus
 from peernet.rounds.planning import RoundPublished, local_today, propose_round
 from peernet.rounds.presets import PRESETS
 from peernet.rounds.publishing import publish_round
 from peernet.rounds.unmatched import period_label
-from peernet.rounds.views import list_rounds, member_texts, round_view
+from peernet.rounds.views import RoundSummary, list_rounds, member_texts, round_view
 from peernet.web import csrf
 from peernet.web.dates import local_time
 from peernet.web.rendering import render_coordinator, request_locale, settings_of
@@ -43,13 +44,26 @@ def _next_month(today: date) -> str:
     return f"{year}-{month:02d}"
 
 
+def _suggested_period(today: date, rounds: list[RoundSummary]) -> str:
+    """Next month, or the first month after it whose round is not yet published."""
+    published = {r.period for r in rounds if r.status == RoundStatus.PUBLISHED.value}
+    period = _next_month(today)
+    while period in published:
+        year, month = (int(part) for part in period.split("-"))
+        period = _next_month(date(year, month, 1))
+    return period
+
+
 async def _index_page(
     request: Request, values: dict[str, Any], errors: dict[str, str], status_code: int = 200
 ) -> Response:
+    rounds = await list_rounds()
+    if "period" not in values:
+        values = {"period": _suggested_period(local_today(settings_of(request)), rounds)}
     return render_coordinator(
         request,
         "coordinator/rounds.html",
-        {"rounds": await list_rounds(), "values": values, "errors": errors},
+        {"rounds": rounds, "values": values, "errors": errors},
         section="rounds",
         status_code=status_code,
     )
@@ -57,8 +71,7 @@ async def _index_page(
 
 @coordinator_page
 async def index(request: Request) -> Response:
-    today = local_today(settings_of(request))
-    return await _index_page(request, {"period": _next_month(today)}, {})
+    return await _index_page(request, {}, {})
 
 
 @coordinator_page
@@ -73,6 +86,10 @@ async def plan(request: Request) -> Response:
         )
     except FieldErrors as exc:
         return await _index_page(request, {"period": period or ""}, exc.errors, status_code=422)
+    except RoundPublished:
+        # Said at the field: planning that month again can never work.
+        errors = {"period": "round_published"}
+        return await _index_page(request, {"period": period or ""}, errors, status_code=409)
     return RedirectResponse(f"/coordinator/rounds/{rnd.id}?done=planned", status_code=303)
 
 

@@ -125,6 +125,25 @@ async def test_a_period_in_the_past_is_shown_at_the_field(
     assert await Round.all().count() == 0
 
 
+async def test_planning_a_published_month_is_refused_at_the_field_and_not_suggested(
+    coordinator_client: httpx.AsyncClient, settings: Settings
+) -> None:
+    await a_pair()
+    # The frozen clock is 12 November: next month is suggested, until it is published.
+    assert 'value="2026-12"' in (await coordinator_client.get("/coordinator/rounds")).text
+    rnd, _ = await propose_round(settings, "2026-12")
+    await publish_round(settings, rnd.id)
+    index = await coordinator_client.get("/coordinator/rounds")
+    assert 'value="2027-01"' in index.text
+    answer = await post_form(
+        coordinator_client, "/coordinator/rounds", "/coordinator/rounds", {"period": "2026-12"}
+    )
+    assert answer.status_code == 409
+    assert "De ronde van deze maand is al gepubliceerd" in answer.text
+    assert 'aria-invalid="true"' in answer.text and "<title>Fout:" in answer.text
+    assert await Round.all().count() == 1
+
+
 async def test_a_form_without_its_csrf_token_is_refused(
     coordinator_client: httpx.AsyncClient,
 ) -> None:
