@@ -22,7 +22,7 @@ from tortoise.transactions import in_transaction
 
 from notifications import Address
 from peernet import clock
-from peernet.attendees.models import Attendee, AttendeeStatus, Signup
+from peernet.attendees.models import Attendee, AttendeeStatus, MagicLink, Signup
 from peernet.attendees.personal import privacy_url
 from peernet.attendees.rights import EMAIL_CHANGE_ACTION
 from peernet.attendees.schemas import parse_email
@@ -260,6 +260,9 @@ async def _change(settings: Settings, attendee: Attendee, new_email: str) -> Non
     # A sign-up confirmation still on its way to the former address would put it back (a
     # sign-up carries the address it was made with): those links lapse now.
     await Signup.filter(attendee_id=attendee.id, confirmed_at__isnull=True).update(expires_at=now)
+    # So do the unused links to the personal page sent there: whoever reads the former
+    # mailbox (a former employer's) must not sign in with one and change the address back.
+    await MagicLink.filter(attendee_id=attendee.id, used_at__isnull=True).update(expires_at=now)
     # Export and erasure look here for the mail sent to the former address.
     entry = await record(
         EMAIL_CHANGE_ACTION,

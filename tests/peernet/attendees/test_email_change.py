@@ -489,3 +489,18 @@ async def test_a_sign_up_link_on_its_way_to_the_former_address_lapses(
     with pytest.raises(TokenExpired):
         await confirm_signup(token)
     assert (await Attendee.get(id=anouk.id)).email == NEW
+
+
+async def test_links_to_the_personal_page_sent_to_the_former_address_stop_working(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    from peernet.attendees.personal import MagicLinkInvalid, manage_link, use_link
+
+    anouk, _ = await a_pair()
+    # A link in a mailbox she is leaving (her former employer's, say).
+    waiting = await manage_link(settings, anouk.id)
+    url = await a_requested_change(client, settings, anouk)
+    await open_link(client, url)
+    assert (await Attendee.get(id=anouk.id)).email == NEW
+    with pytest.raises(MagicLinkInvalid):
+        await use_link(waiting.rsplit("/", 1)[1])
