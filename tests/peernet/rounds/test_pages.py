@@ -98,7 +98,7 @@ async def test_a_coordinator_plans_adjusts_and_publishes_a_month_in_the_browser(
     page = await client.get(published.headers["location"])
     assert "Gepubliceerd: 2 introducties verstuurd." in page.text
     assert "Gepubliceerd op 12 nov 2026 17:30. De introducties zijn verstuurd." in page.text
-    assert "1 persoon kreeg uitleg waarom die deze maand niet gekoppeld is." in page.text
+    assert "1 persoon kreeg uitleg waarom die in deze ronde niet gekoppeld is." in page.text
     assert await OutboxMessage.filter(kind="unmatched").count() == 1
     assert (await Round.get(id=rnd.id)).status is RoundStatus.PUBLISHED
     sent = await OutboxMessage.filter(kind="introduction").count()
@@ -355,6 +355,8 @@ async def test_a_round_changed_at_publishing_shows_what_was_sent(
     assert "Het plan was" in figures and "Dit is aantoonbaar" not in figures
     unmatched = page[page.index('id="unmatched"') :]
     assert "Anouk de Vries" in unmatched and "Niet gekoppeld (1)" in unmatched
+    notice = html.unescape((await client.get(f"{url}?done=published")).text)
+    assert "1 persoon viel af sinds het concept; de partner is opnieuw gekoppeld" in notice
     # The list of rounds counts the same.
     from peernet.rounds.views import list_rounds
 
