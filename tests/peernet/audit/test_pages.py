@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import httpx
 import pytest
@@ -81,3 +82,26 @@ async def test_signing_in_and_out_appears_in_the_log(
         ["bezoeker", "Inloggen mislukt"],
     ]
     assert rows(page)[1][4] == "client=127.0.0.1"
+
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def _recorded_actions() -> set[str]:
+    """Every action the service records: the literal first argument of ``record(...)``, the
+    ``*_ACTION`` constants, and the rounds' adjustments (``_replan(..., "round.x", ...)``)."""
+    source = "\n".join(path.read_text() for path in (ROOT / "peernet").rglob("*.py"))
+    found = set(re.findall(r'await record\(\s*"([a-z_.]+)"', source))
+    found |= set(re.findall(r'^[A-Z_]+_ACTION = "([a-z_.]+)"', source, re.MULTILINE))
+    found |= set(re.findall(r'_replan\(\s*settings, rnd, coordinator, "([a-z_.]+)"', source))
+    return found
+
+
+@pytest.mark.parametrize("locale", ["nl", "en"])
+def test_every_recorded_action_reads_in_words(locale: str) -> None:
+    from peernet.i18n import translate
+
+    actions = _recorded_actions()
+    assert {"round.publish", "attendee.email_change_self", "round.exclude"} <= actions
+    key = "audit.action.{}".format
+    assert sorted(a for a in actions if translate(locale, key(a)) == key(a)) == []
