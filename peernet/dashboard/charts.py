@@ -62,6 +62,8 @@ def _style(colors: Sequence[str]) -> Style:
         value_label_font_size=14,
         legend_font_size=14,
         title_font_size=18,
+        # pygal's 64 px "no data" ran off a phone's chart and over the axis labels.
+        no_data_font_size=18,
         colors=tuple(colors),
         opacity="1",
         opacity_hover="1",

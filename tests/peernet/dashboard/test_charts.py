@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import xml.etree.ElementTree as ET
 
@@ -160,19 +161,18 @@ def test_a_count_of_one_has_no_fractions_on_its_axis() -> None:
 
 
 def test_a_chart_without_any_value_says_so_in_the_page_language() -> None:
-    found = texts(
-        parsed(
-            charts.stacked_bars(
-                "ratings",
-                "Beoordelingen",
-                "Staven",
-                ["november 2026"],
-                [("1", charts.ACTIVE, [0]), ("2", charts.PAUSED, [0])],
-                no_data="Nog geen gegevens",
-            )
-        )
+    picture = charts.stacked_bars(
+        "ratings",
+        "Beoordelingen",
+        "Staven",
+        ["november 2026"],
+        [("1", charts.ACTIVE, [0]), ("2", charts.PAUSED, [0])],
+        no_data="Nog geen gegevens",
     )
+    found = texts(parsed(picture))
     assert "Nog geen gegevens" in found and "No data" not in found
+    # At the size of a title, not pygal's 64 px (which ran off a phone's chart).
+    assert re.search(r"text\.no_data\{[^}]*font-size:18px", picture.svg)
 
 
 def test_the_heat_grid_is_a_triangle_with_a_number_in_every_cell() -> None:
