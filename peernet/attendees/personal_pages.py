@@ -369,10 +369,12 @@ async def _export(request: Request, attendee: Attendee) -> Response:
     """Everything kept about them, as a JSON download (the same as ``peernet export``)."""
     data = await rights.export_attendee(attendee.id)
     await rights.record_export(attendee.id, actor="attendee")
+    speak_to(request, attendee.locale)
+    filename = "peernet-mijn-gegevens" if request_locale(request) == "nl" else "peernet-my-data"
     return JSONResponse(
         data,
         headers={
-            "Content-Disposition": 'attachment; filename="peernet-mijn-gegevens.json"',
+            "Content-Disposition": f'attachment; filename="{filename}.json"',
             "Cache-Control": "no-store",
         },
     )

@@ -159,6 +159,8 @@ async def test_the_person_page_shows_profile_consents_events_and_matches(
     assert page.status_code == 200
     text = page.text
     assert "anouk.de.vries@example.org" in text
+    # Her themes, said of her (not "Waar je veel van weet", the sign-up's words to her).
+    assert "<dt>Weet veel van</dt>" in text and "<dt>Wil meer leren over</dt>" in text
     assert "Koppelen en mail daarover, tekstversie 2026-11-1" in text
     assert "via het aanmeldformulier" in text
     assert "Terugkomdag OMEI Utrecht — 12 november 2026" in text
