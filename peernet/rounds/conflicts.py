@@ -85,18 +85,18 @@ async def conflicting_groups(
     return {ids[c.group]: c for c in found}
 
 
-async def stale_groups(settings: Settings, round_id: int) -> int:
-    """How many groups of the draft ``round_id`` break a coordinator's keep-apart, repeat a
-    published pair or no longer fit a member's profile by now (0 for a published round, or
-    none): what the round page warns of. Publishing dissolves those, and also any group an
-    attendee's private block forbids, which this count leaves out."""
+async def stale_groups(settings: Settings, round_id: int) -> dict[int, Conflict]:
+    """The groups of the draft ``round_id`` (match id: the rule) that break a coordinator's
+    keep-apart, repeat a published pair or no longer fit a member's profile by now (none
+    for a published round): what the round page warns of. Publishing dissolves those, and
+    also any group an attendee's private block forbids, which this leaves out."""
     rnd = await Round.get_or_none(id=round_id)
     if rnd is None or rnd.status is not RoundStatus.DRAFT:
-        return 0
+        return {}
     groups: dict[int, list[int]] = defaultdict(list)
     members = MatchMember.filter(match__round_id=rnd.id).order_by("match_id", "id")
     for match_id, attendee_id in await members.values_list("match_id", "attendee_id"):
         groups[int(match_id)].append(int(attendee_id))
     # Shown on the round page: a private block must not change it (publishing still
     # regroups a blocked pair, among the groups it regroups for other reasons).
-    return len(await conflicting_groups(settings, rnd, groups, blocks=False))
+    return await conflicting_groups(settings, rnd, groups, blocks=False)

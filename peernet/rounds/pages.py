@@ -126,6 +126,10 @@ async def _round_page(
             "published": view.stats.get("published", {}),
             # Groups an older draft still holds that the rules forbid now (see the warning).
             "stale_groups": await stale_groups(settings_of(request), round_id),
+            # And the members of a draft who paused, left or were erased since.
+            "gone": [m for g in view.groups for m in g.members if m.status != AttendeeStatus.ACTIVE]
+            if view.status == "draft"
+            else [],
             "period_label": period_label(view.period, locale),
             "published_at": local_time(view.published_at, settings_of(request).timezone, locale),
         },

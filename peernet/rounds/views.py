@@ -47,6 +47,7 @@ class Member:
     region: str
     region_label: str
     organisation: str
+    status: str = "active"  # a draft's member may have paused, left or been erased since
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,7 @@ def _member(attendee: Attendee, locale: str) -> Member:
         region=attendee.region,
         region_label=region.label(locale) if region else attendee.region,
         organisation=attendee.organisation,
+        status=attendee.status.value,
     )
 
 

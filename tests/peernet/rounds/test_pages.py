@@ -15,7 +15,7 @@ from peernet.demo import load_demo_data
 from peernet.feedback.nudges import queue_due_nudges
 from peernet.outbox.dispatch import drain
 from peernet.outbox.models import OutboxMessage
-from peernet.rounds.models import KeepApart, Round, RoundStatus
+from peernet.rounds.models import KeepApart, Match, Round, RoundStatus
 from peernet.rounds.planning import propose_round
 from peernet.rounds.publishing import publish_round
 from peernet.rounds.service import current_groups
@@ -345,9 +345,14 @@ async def test_a_round_changed_at_publishing_shows_what_was_sent(
     assert "2 mensen: 1 paar, 0 trio's, 0 niet gekoppeld." in planned
     assert "Bij het publiceren is het plan aangepast" not in planned
     await pause(ruud.id, "1")
+    draft = html.unescape((await client.get(url)).text)
+    gone = draft[draft.index('id="gone-since"') :]
+    assert "Sinds dit concept doen deze mensen niet meer mee" in gone
+    assert "<li>Ruud van 't Hoff (gepauzeerd)</li>" in gone
     round_id = int(url.rsplit("/", 1)[1])
     await publish_round(settings, round_id)
     page = html.unescape((await client.get(url)).text)
+    assert 'id="gone-since"' not in page  # published: said in the figures instead
     figures = page[page.index("<h2>In het kort") : page.index('id="groups"')]
     assert "Bij het publiceren is het plan aangepast" in figures
     # Ruud paused: Anouk alone, told she has no match this month.
@@ -376,7 +381,13 @@ async def test_a_profile_changed_since_the_draft_warns_and_is_repaired_at_publis
     assert STALE_NL not in (await client.get(url)).text
     # Ruud now meets online only; Anouk only in person.
     await Attendee.filter(id=ruud.id).update(meeting_preference="online")
-    assert STALE_NL + ": 1 groep" in (await client.get(url)).text
+    page = html.unescape((await client.get(url)).text)
+    assert STALE_NL + ": 1 groep" in page
+    # Which group, and why: in the warning (a link to it) and at the group itself.
+    reason = "de een spreekt alleen fysiek af, de ander alleen online"
+    (match_id,) = await Match.filter(round_id=rnd.id).values_list("id", flat=True)
+    assert f'<a href="#group-{match_id}">Anouk de Vries, Ruud van \'t Hoff</a>: {reason}' in page
+    assert f"Mag volgens de regels van nu niet meer: {reason}." in page
     outcome = await publish_round(settings, rnd.id)
     assert outcome.dissolved == ((anouk.id, ruud.id),)
     assert await OutboxMessage.filter(kind="introduction").count() == 0
