@@ -36,6 +36,7 @@ The context each kind receives
     auto_published (bool), round_url, admin_url
 ``unmatched``
     name, period_label: str (the month, e.g. "december 2026" / "December 2026");
+    next_period_label: str (the month after it, when they have priority);
     reason: str (why they were not matched, one plain sentence, already localised);
     suggestions: list[str] (what would help, ending with their priority next month,
     already localised); pause_url, unsubscribe_url

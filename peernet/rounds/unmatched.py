@@ -133,9 +133,13 @@ def unmatched_context(
 ) -> dict[str, Any]:
     """The context of the ``unmatched`` email to ``me`` for the round of ``period``."""
     text = describe_unmatched(detail, me, me.locale)
+    year, month = (int(part) for part in period.split("-"))
+    following = f"{year + 1}-01" if month == 12 else f"{year}-{month + 1:02d}"
     return {
         "name": me.name,
         "period_label": period_label(period, me.locale),
+        # The month they have priority in: named, since the round may be published ahead.
+        "next_period_label": period_label(following, me.locale),
         "reason": text.reason,
         "suggestions": list(text.suggestions),
         "pause_url": subscription_url(settings, "pause", me.public_id),

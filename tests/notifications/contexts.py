@@ -149,6 +149,7 @@ def context_for(kind: str) -> dict[str, Any]:
         return {
             "name": "Shanti Martina",
             "period_label": "december 2026",
+            "next_period_label": "januari 2027",
             "reason": (
                 "Je spreekt alleen fysiek af, en alle anderen die deze maand meededen, werken "
                 "niet in of naast Limburg."

@@ -220,9 +220,12 @@ async def test_the_unmatched_email_renders_in_the_attendees_language(settings: S
     # The privacy page carries no token: the link itself asks for English.
     assert context["privacy_url"] == "https://peernet.test/privacy?lang=en"
     rendered = render_email("unmatched", me.locale, context)
-    assert rendered.subject == "No peer for you in December 2026: you have priority next month"
+    assert rendered.subject == "No peer for you in December 2026: you have priority in January 2027"
     text = " ".join(rendered.text.split())
     assert "Hi Shanti," in text
     assert "You meet in person only, and all the others taking part this month" in text
     assert "- Could you also meet online?" in text
     assert context["unsubscribe_url"] in rendered.text
+    # Changing one's choices is done on the personal page, not by signing up again.
+    assert "You can do so on your personal page" in text and "Sign up again" not in text
+    assert context["manage_url"] in rendered.text
