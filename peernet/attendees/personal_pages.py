@@ -329,7 +329,12 @@ async def email_change_form(request: Request) -> Response:
     speak_to(request, link.attendee.locale)
     if link.done:
         return message_page(
-            request, "me.email.done.title", "me.email.done.body", 200, email=link.new_email
+            request,
+            "me.email.done.title",
+            "me.email.done.body",
+            200,
+            onward=("/me/profile", "me.email.sent.back"),
+            email=link.new_email,
         )
     return _page(request, "me/email_confirm.html", {"email": link.new_email})
 
@@ -345,7 +350,12 @@ async def email_change_submit(request: Request) -> Response:
     speak_to(request, link.attendee.locale)
     outcome = "done" if link.done else "changed"
     return message_page(
-        request, f"me.email.{outcome}.title", f"me.email.{outcome}.body", 200, email=link.new_email
+        request,
+        f"me.email.{outcome}.title",
+        f"me.email.{outcome}.body",
+        200,
+        onward=("/me/profile", "me.email.sent.back"),
+        email=link.new_email,
     )
 
 

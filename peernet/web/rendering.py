@@ -85,12 +85,19 @@ def render(
 
 
 def message_page(
-    request: Request, title_key: str, body_key: str, status_code: int, **params: object
+    request: Request,
+    title_key: str,
+    body_key: str,
+    status_code: int,
+    *,
+    onward: tuple[str, str] | None = None,
+    **params: object,
 ) -> HTMLResponse:
+    """A title and a sentence; ``onward`` is a link on from there: (path, label key)."""
     return render(
         request,
         "message.html",
-        {"title_key": title_key, "body_key": body_key, "params": params},
+        {"title_key": title_key, "body_key": body_key, "params": params, "onward": onward},
         status_code=status_code,
     )
 

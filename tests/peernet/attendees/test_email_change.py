@@ -119,6 +119,7 @@ async def test_the_whole_change_from_the_request_to_the_notice_to_the_old_addres
     done = await open_link(client, url)
     assert done.status_code == 200
     assert "Je e-mailadres is gewijzigd" in done.text
+    assert '<a href="/me/profile">Terug naar mijn pagina</a>' in done.text  # not a dead end
     assert f"Vanaf nu sturen we je e-mail naar {NEW}." in done.text
 
     stored = await Attendee.get(id=anouk.id)
