@@ -75,12 +75,16 @@ class RoundResult:
     groups: int
     met: int = 0  # groups where someone answered "we met"
     answered: int = 0  # people who answered at all
+    asked: int = 0  # groups whose members were asked "have you met?" so far
     rematch: int = 0  # people who asked to be matched again
     ratings: dict[int, int] = field(default_factory=lambda: dict.fromkeys(RATINGS, 0))
 
     @property
     def met_share(self) -> float | None:
-        return self.met / self.groups if self.groups else None
+        """None until someone was asked or answered: "0%" would read as nobody meeting."""
+        if not self.groups or not (self.asked or self.answered):
+            return None
+        return self.met / self.groups
 
     @property
     def rating_count(self) -> int:
@@ -223,14 +227,18 @@ async def round_results(rounds: list[Round]) -> list[RoundResult]:
     ids = [r.id for r in rounds]
     if not ids:
         return []
-    groups = {
-        row["round_id"]: row["n"]
+    # Per round: its groups, and those asked "have you met?" so far (COUNT skips nulls).
+    counted = {
+        row["round_id"]: (row["n"], row["asked"])
         for row in await Match.filter(round_id__in=ids)
-        .annotate(n=Count("id"))
+        .annotate(n=Count("id"), asked=Count("nudge_met_done_at"))
         .group_by("round_id")
-        .values("round_id", "n")
+        .values("round_id", "n", "asked")
     }
-    results = {r.id: RoundResult(r.id, r.period, groups.get(r.id, 0)) for r in rounds}
+    results: dict[int, RoundResult] = {}
+    for r in rounds:
+        groups, asked = counted.get(r.id, (0, 0))
+        results[r.id] = RoundResult(r.id, r.period, groups, asked=asked)
     met = (
         await MatchFeedback.filter(match__round_id__in=ids, answer=MeetingAnswer.MET)
         .annotate(n=Count("match_id", distinct=True))

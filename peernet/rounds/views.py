@@ -360,9 +360,12 @@ async def list_rounds() -> list[RoundSummary]:
     rounds = await Round.all().order_by("-period")
     group_counts: dict[int, int] = defaultdict(int)
     match_round: dict[int, int] = {}
-    for match in await Match.all().only("id", "round_id"):
+    asked: set[int] = set()  # rounds whose members were asked "have you met?" already
+    for match in await Match.all().only("id", "round_id", "nudge_met_done_at"):
         group_counts[match.round_id] += 1
         match_round[match.id] = match.round_id
+        if match.nudge_met_done_at is not None:
+            asked.add(match.round_id)
     met: dict[int, set[int]] = defaultdict(set)
     answered: dict[int, set[int]] = defaultdict(set)
     ratings: dict[int, list[int]] = defaultdict(list)
@@ -382,7 +385,12 @@ async def list_rounds() -> list[RoundSummary]:
     out: list[RoundSummary] = []
     for rnd in rounds:
         groups = group_counts[rnd.id]
-        published = rnd.status is RoundStatus.PUBLISHED and groups > 0
+        # Until anyone was asked or answered, "0%" would read as nobody meeting.
+        published = (
+            rnd.status is RoundStatus.PUBLISHED
+            and groups > 0
+            and (rnd.id in asked or bool(answered[rnd.id]))
+        )
         out.append(
             RoundSummary(
                 id=rnd.id,

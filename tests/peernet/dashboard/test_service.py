@@ -17,6 +17,7 @@ from peernet.dashboard.service import (
 )
 from peernet.settings import Settings
 from peernet.taxonomy.service import get_taxonomy
+from tests.peernet.conftest import Clock
 from tests.peernet.dashboard.population import a_small_network
 
 pytestmark = pytest.mark.usefixtures("frozen_clock", "empty_db")
@@ -184,3 +185,26 @@ async def test_the_network_over_time_counts_only_pairs_that_met(settings: Settin
         # Anouk met Bram; Ruud and Gijs did not meet (yet).
         NetworkPoint("2026-11", across_disciplines=3, organisations=3, organisation_links=2),
     ]
+
+
+async def test_a_round_nobody_was_asked_about_yet_has_no_met_share(
+    settings: Settings, frozen_clock: Clock
+) -> None:
+    from peernet.feedback.nudges import queue_due_nudges
+    from peernet.rounds.models import Match
+    from peernet.rounds.views import list_rounds
+    from tests.peernet.factories import a_pair, a_published_round
+
+    anouk, ruud = await a_pair()
+    await a_published_round(settings, [[anouk.id, ruud.id]])
+    # Just published: "0%" would read as nobody meeting; it is "–" until someone is asked.
+    (result,) = (await results()).rounds
+    (summary,) = await list_rounds()
+    assert (result.met_share, summary.met_share, summary.answered_share) == (None, None, None)
+    match = await Match.get()
+    assert match.nudge_met_due_at is not None
+    frozen_clock.set(match.nudge_met_due_at)
+    assert await queue_due_nudges(settings) == 2
+    (result,) = (await results()).rounds
+    (summary,) = await list_rounds()
+    assert (result.met_share, summary.met_share, summary.answered_share) == (0.0, 0.0, 0.0)
