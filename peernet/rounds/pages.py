@@ -63,7 +63,12 @@ async def _index_page(
     return render_coordinator(
         request,
         "coordinator/rounds.html",
-        {"rounds": rounds, "values": values, "errors": errors},
+        {
+            "rounds": rounds,
+            "values": values,
+            "errors": errors,
+            "month_label": lambda period: period_label(period, request_locale(request)),
+        },
         section="rounds",
         status_code=status_code,
     )

@@ -213,7 +213,8 @@ async def test_a_whole_month_of_the_demo_population_through_the_pages(
         frozenset(p) for g in await current_groups(second.id) for p in combinations(g, 2)
     }
     listing = await client.get("/coordinator/rounds")
-    assert "2027-01" in listing.text and "2026-12" in listing.text
+    assert '<time datetime="2027-01">januari 2027</time>' in listing.text
+    assert '<time datetime="2026-12">december 2026</time>' in listing.text
 
 
 async def api_view(round_id: int) -> dict[str, object]:
