@@ -188,8 +188,8 @@ def figures(stats: Mapping[str, Any], locale: str) -> list[str]:
     def t(key: str, **params: object) -> str:
         return translate(locale, key, **params)
 
-    changed = as_published(stats) is not stats
     shown = as_published(stats)
+    changed = shown is not stats
     quality = at_least(float(stats.get("certificate", 1.0)))
     if locale == "nl":
         quality = quality.replace(".", ",")
