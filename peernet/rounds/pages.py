@@ -20,7 +20,7 @@ from peernet.rounds.models import RoundStatus
 from peernet.rounds.planning import RoundPublished, local_today, propose_round
 from peernet.rounds.presets import PRESETS
 from peernet.rounds.publishing import publish_round
-from peernet.rounds.unmatched import period_label
+from peernet.rounds.unmatched import next_period, period_label
 from peernet.rounds.views import RoundSummary, list_rounds, member_texts, round_view
 from peernet.web import csrf
 from peernet.web.dates import local_time
@@ -39,18 +39,12 @@ ACTIONS = (
 )
 
 
-def _next_month(today: date) -> str:
-    year, month = (today.year + 1, 1) if today.month == 12 else (today.year, today.month + 1)
-    return f"{year}-{month:02d}"
-
-
 def _suggested_period(today: date, rounds: list[RoundSummary]) -> str:
     """Next month, or the first month after it whose round is not yet published."""
     published = {r.period for r in rounds if r.status == RoundStatus.PUBLISHED.value}
-    period = _next_month(today)
+    period = next_period(f"{today:%Y-%m}")
     while period in published:
-        year, month = (int(part) for part in period.split("-"))
-        period = _next_month(date(year, month, 1))
+        period = next_period(period)
     return period
 
 

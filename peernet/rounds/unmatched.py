@@ -49,6 +49,12 @@ def period_label(period: str, locale: str) -> str:
     return f"{months[int(found.group(2)) - 1]} {found.group(1)}"
 
 
+def next_period(period: str) -> str:
+    """``"2026-12"`` -> ``"2027-01"``."""
+    year, month = (int(part) for part in period.split("-"))
+    return f"{year + 1}-01" if month == 12 else f"{year}-{month + 1:02d}"
+
+
 def describe_unmatched(
     detail: Mapping[str, Any],
     me: Attendee,
@@ -133,13 +139,11 @@ def unmatched_context(
 ) -> dict[str, Any]:
     """The context of the ``unmatched`` email to ``me`` for the round of ``period``."""
     text = describe_unmatched(detail, me, me.locale)
-    year, month = (int(part) for part in period.split("-"))
-    following = f"{year + 1}-01" if month == 12 else f"{year}-{month + 1:02d}"
     return {
         "name": me.name,
         "period_label": period_label(period, me.locale),
         # The month they have priority in: named, since the round may be published ahead.
-        "next_period_label": period_label(following, me.locale),
+        "next_period_label": period_label(next_period(period), me.locale),
         "reason": text.reason,
         "suggestions": list(text.suggestions),
         "pause_url": subscription_url(settings, "pause", me.public_id),
